@@ -1,0 +1,114 @@
+"""Staff API: membership views. API Gateway's JWT authorizer guards every route."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+from verein import runtime
+from verein.membership.service import member_history
+from verein.projections.members import MemberSummary
+from verein.web.errors import translate_errors
+from verein.web.i18n import translate
+from verein.web.problems import install_error_handlers, problem, request_language
+from verein.web.staff_auth import is_staff
+
+logger = Logger()
+tracer = Tracer()
+app = APIGatewayHttpResolver(enable_validation=True)
+install_error_handlers(app, logger)
+
+
+def require_staff(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    if not is_staff(claims):
+        language = request_language(app)
+        return problem(403, translate("problem.forbidden", language), language=language)
+    return next_middleware(app)
+
+
+app.use(middlewares=[require_staff])
+
+
+class MemberList(BaseModel):
+    status: str
+    count: int
+    members: list[MemberSummary]
+
+
+class HistoryEntry(BaseModel):
+    version: int
+    event_type: str
+    schema_version: int
+    occurred_at: datetime
+    actor: str
+    correlation_id: str
+    data: dict[str, Any]
+
+
+class MemberDetail(BaseModel):
+    member_id: str
+    summary: MemberSummary | None
+    """None while the view has not caught up yet; the history is read from the store."""
+    history: list[HistoryEntry]
+
+
+@app.get("/staff/members", summary="Members and applicants by status")
+def list_members(
+    status: Annotated[str, Query(pattern="^[a-z_]{1,32}$")] = "applied",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> MemberList:
+    members = runtime.member_views().by_status(status, limit)
+    return MemberList(status=status, count=len(members), members=members)
+
+
+@app.get("/staff/members/<member_id>", summary="One member with the history that built it")
+def get_member(
+    member_id: Annotated[str, Path(pattern="^[0-9a-f-]{36}$")],
+) -> Response[Any]:
+    history = member_history(runtime.event_store(), member_id)
+    if not history:
+        language = request_language(app)
+        return problem(404, translate("problem.not_found", language), language=language)
+    detail = MemberDetail(
+        member_id=member_id,
+        summary=runtime.member_views().get(member_id),
+        history=[
+            HistoryEntry(
+                version=e.version,
+                event_type=e.payload.event_type,
+                schema_version=e.payload.schema_version,
+                occurred_at=e.metadata.occurred_at,
+                actor=e.metadata.actor,
+                correlation_id=e.metadata.correlation_id,
+                data=e.payload.model_dump(mode="json"),
+            )
+            for e in history
+        ],
+    )
+    return Response(200, "application/json", detail.model_dump(mode="json"))
+
+
+@app.exception_handler(RequestValidationError)
+def invalid_input(error: RequestValidationError) -> Response[str]:
+    language = request_language(app)
+    return problem(
+        422,
+        translate("problem.validation", language),
+        errors=translate_errors(error.errors(), language),
+        language=language,
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

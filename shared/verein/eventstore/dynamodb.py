@@ -1,0 +1,160 @@
+"""The event store on DynamoDB: one item per commit, conditional writes, claims in transactions.
+
+Cost per operation (see ARCHITECTURE.md and ``make bench``):
+- ``append`` without claims: one conditional ``PutItem`` (1 WCU per KB).
+- ``append`` with claims: one ``TransactWriteItems`` (commit + claim items, 2 WCU per KB each).
+- ``head``: one ``Query`` (descending, ``Limit=1``, strongly consistent) reading one item.
+- ``load``: one paginated ``Query`` over the stream's commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from verein.eventstore import codec
+from verein.eventstore.model import NewEvent, RecordedEvent, utc_now
+from verein.eventstore.port import Claim, ClaimTaken, ConcurrencyError, Snapshot, StreamHead
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+MAX_TRANSACTION_ITEMS = 100
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_attribute_values(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items()}
+
+
+def from_attribute_values(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+class DynamoDBEventStore:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        *,
+        snapshot: Snapshot | None = None,
+        claims: Sequence[Claim] = (),
+    ) -> int:
+        if not events:
+            raise ValueError("append needs at least one domain event")
+        if len(claims) + 1 > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"at most {MAX_TRANSACTION_ITEMS - 1} claims per append")
+        item = codec.commit_item(stream_id, expected_version + 1, events, snapshot, utc_now())
+        put_commit: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": to_attribute_values(item),
+            # The key is (stream, expected_version + 1): it exists iff someone else appended.
+            "ConditionExpression": "attribute_not_exists(stream_id)",
+        }
+        if not claims:
+            try:
+                self._client.put_item(**put_commit)
+            except ClientError as error:
+                if _code(error) == "ConditionalCheckFailedException":
+                    raise ConcurrencyError(stream_id, expected_version) from error
+                raise
+            return int(item["last_version"])
+
+        claim_puts: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_attribute_values(
+                        {
+                            "stream_id": claim.claim_id,
+                            "version": 0,
+                            "item_kind": codec.CLAIM,
+                            "owner_stream_id": stream_id,
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(stream_id)",
+                }
+            }
+            for claim in claims
+        ]
+        try:
+            transaction: list[Any] = [{"Put": put_commit}, *claim_puts]
+            self._client.transact_write_items(TransactItems=transaction)
+        except ClientError as error:
+            if _code(error) != "TransactionCanceledException":
+                raise
+            reasons: list[Any] = error.response.get("CancellationReasons", [])
+            failed = [i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
+            if not failed:
+                raise
+            if failed[0] == 0:
+                raise ConcurrencyError(stream_id, expected_version) from error
+            claim = claims[failed[0] - 1]
+            owner = self.claim_owner(claim) or "?"
+            raise ClaimTaken(claim, owner) from error
+        return int(item["last_version"])
+
+    def load(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
+        items: list[dict[str, Any]] = []
+        if after_version > 0:
+            # A commit that starts at or before ``after_version`` may still reach past it.
+            spanning = self._query(stream_id, "version <= :v", after_version, descending=True)
+            if spanning and int(spanning[0]["last_version"]) > after_version:
+                items.extend(spanning)
+        items.extend(self._query(stream_id, "version > :v", after_version))
+        return [
+            e
+            for item in items
+            if codec.is_commit(item)
+            for e in codec.recorded_events(item)
+            if e.version > after_version
+        ]
+
+    def head(self, stream_id: str) -> StreamHead:
+        found = self._query(stream_id, "version > :v", 0, descending=True)
+        if not found:
+            return StreamHead(version=0, snapshot=None)
+        latest = found[0]
+        return StreamHead(version=int(latest["last_version"]), snapshot=codec.snapshot_of(latest))
+
+    def claim_owner(self, claim: Claim) -> str | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_attribute_values({"stream_id": claim.claim_id, "version": 0}),
+            ConsistentRead=True,
+        )
+        if "Item" not in response:
+            return None
+        return str(from_attribute_values(response["Item"])["owner_stream_id"])
+
+    def _query(
+        self, stream_id: str, condition: str, version: int, *, descending: bool = False
+    ) -> list[dict[str, Any]]:
+        """Items of one stream; ``descending`` reads only the newest matching item."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": f"stream_id = :s AND {condition}",
+            "ExpressionAttributeValues": to_attribute_values({":s": stream_id, ":v": version}),
+            "ConsistentRead": True,
+        }
+        if descending:
+            request.update(ScanIndexForward=False, Limit=1)
+            response = self._client.query(**request)
+            return [from_attribute_values(i) for i in response.get("Items", [])]
+        items: list[dict[str, Any]] = []
+        for page in self._client.get_paginator("query").paginate(**request):
+            items.extend(from_attribute_values(i) for i in page.get("Items", []))
+        return items
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))

@@ -1,0 +1,70 @@
+"""An in-memory event store with the same guarantees as the DynamoDB one: for unit tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from verein.eventstore import codec
+from verein.eventstore.model import NewEvent, RecordedEvent, utc_now
+from verein.eventstore.port import Claim, ClaimTaken, ConcurrencyError, Snapshot, StreamHead
+
+
+class InMemoryEventStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._commits: dict[str, list[dict[str, Any]]] = {}
+        self._claims: dict[str, str] = {}
+        self.appended: list[dict[str, Any]] = []
+        """Every commit item in append order: what a change stream would deliver."""
+
+    def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        *,
+        snapshot: Snapshot | None = None,
+        claims: Sequence[Claim] = (),
+    ) -> int:
+        if not events:
+            raise ValueError("append needs at least one domain event")
+        with self._lock:
+            commits = self._commits.get(stream_id, [])
+            current = int(commits[-1]["last_version"]) if commits else 0
+            if current != expected_version:
+                raise ConcurrencyError(stream_id, expected_version)
+            for claim in claims:
+                owner = self._claims.get(claim.claim_id)
+                if owner is not None:
+                    raise ClaimTaken(claim, owner)
+            item = codec.commit_item(stream_id, expected_version + 1, events, snapshot, utc_now())
+            self._commits.setdefault(stream_id, []).append(item)
+            for claim in claims:
+                self._claims[claim.claim_id] = stream_id
+            self.appended.append(item)
+            return int(item["last_version"])
+
+    def load(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
+        with self._lock:
+            commits = list(self._commits.get(stream_id, []))
+        return [
+            e
+            for item in commits
+            if int(item["last_version"]) > after_version
+            for e in codec.recorded_events(item)
+            if e.version > after_version
+        ]
+
+    def head(self, stream_id: str) -> StreamHead:
+        with self._lock:
+            commits = self._commits.get(stream_id, [])
+            if not commits:
+                return StreamHead(version=0, snapshot=None)
+            last = commits[-1]
+        return StreamHead(version=int(last["last_version"]), snapshot=codec.snapshot_of(last))
+
+    def claim_owner(self, claim: Claim) -> str | None:
+        with self._lock:
+            return self._claims.get(claim.claim_id)

@@ -1,0 +1,1 @@
+"""Membership: from application to (later) approval, fees, notice and exit."""

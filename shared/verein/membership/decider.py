@@ -1,0 +1,79 @@
+"""The membership decider: pure business rules, no AWS."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from verein.decider import Decider, DomainRuleViolated
+from verein.eventstore import Claim, DomainEvent
+from verein.membership.events import MembershipApplied, MembershipType
+
+
+class ApplyForMembership(BaseModel):
+    """Command: a person or company applies. Input validation happens before (web layer)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    applicant_name: str
+    email: str
+    organisation: str | None
+    membership_type: MembershipType
+    language: Literal["de", "en"]
+    privacy_consent: bool
+
+
+MembershipStatus = Literal["none", "applied"]
+
+
+class Membership(BaseModel):
+    """Decision state of one membership stream."""
+
+    status: MembershipStatus = "none"
+    applied_at: datetime | None = None
+
+
+def decide(command: ApplyForMembership, state: Membership) -> Sequence[DomainEvent]:
+    if state.status != "none":
+        raise DomainRuleViolated("membership.already_applied")
+    if not command.privacy_consent:
+        raise DomainRuleViolated("membership.consent_required")
+    return [
+        MembershipApplied(
+            applicant_name=command.applicant_name,
+            email=command.email,
+            organisation=command.organisation,
+            membership_type=command.membership_type,
+            language=command.language,
+            privacy_consent=True,
+        )
+    ]
+
+
+def evolve(state: Membership, domain_event: DomainEvent) -> Membership:
+    if isinstance(domain_event, MembershipApplied):
+        return state.model_copy(update={"status": "applied"})
+    return state
+
+
+membership_decider: Decider[ApplyForMembership, Membership] = Decider(
+    state_type=Membership,
+    state_schema="Membership.v1",
+    initial=Membership,
+    evolve=evolve,
+    decide=decide,
+)
+
+
+def open_application_claim(email: str) -> Claim:
+    """One open application per e-mail address; the key is a hash, not the address itself."""
+    normalized = email.strip().casefold()
+    return Claim("membership-application", hashlib.sha256(normalized.encode()).hexdigest())
+
+
+def member_stream_id(member_id: str) -> str:
+    return f"member#{member_id}"

@@ -1,0 +1,50 @@
+"""Use cases of the membership area: what the API functions call."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from verein.decider import execute
+from verein.eventstore import ClaimTaken, CommandContext, EventStore, RecordedEvent
+from verein.membership.decider import (
+    ApplyForMembership,
+    member_stream_id,
+    membership_decider,
+    open_application_claim,
+)
+
+
+@dataclass(frozen=True)
+class ApplicationReceived:
+    application_id: str
+    already_received: bool
+    """True when this e-mail address had an open application already (a double submission)."""
+
+
+def apply_for_membership(
+    store: EventStore, command: ApplyForMembership, context: CommandContext
+) -> ApplicationReceived:
+    member_id = str(uuid.uuid4())
+    claim = open_application_claim(command.email)
+    try:
+        execute(
+            store,
+            membership_decider,
+            member_stream_id(member_id),
+            command,
+            context,
+            subject_id=member_id,
+            claims=[claim],
+        )
+    except ClaimTaken as taken:
+        return ApplicationReceived(_member_id(taken.owner_stream_id), already_received=True)
+    return ApplicationReceived(member_id, already_received=False)
+
+
+def member_history(store: EventStore, member_id: str) -> list[RecordedEvent]:
+    return store.load(member_stream_id(member_id))
+
+
+def _member_id(stream_id: str) -> str:
+    return stream_id.removeprefix("member#")

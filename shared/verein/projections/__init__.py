@@ -1,0 +1,1 @@
+"""Read views built from the event store's change stream (and rebuildable from the store)."""

@@ -1,0 +1,109 @@
+"""Where member summaries live: the views table (DynamoDB) or memory (unit tests).
+
+Views table layout: ``pk = member#<id>``, ``sk = summary``; the ``by_list`` index lists members
+by status (``list_pk = members#<status>``, ``list_sk = <applied_at>#<id>``), so "all
+applications" is one Query, never a Scan.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, Protocol
+
+from botocore.exceptions import ClientError
+
+from verein.eventstore.dynamodb import from_attribute_values, to_attribute_values
+from verein.projections.members import MemberSummary
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+LIST_INDEX = "by_list"
+
+
+class ViewChangedConcurrently(Exception):
+    """Another projector run moved the view on first; the change will be redelivered."""
+
+
+class MemberViews(Protocol):
+    def get(self, member_id: str) -> MemberSummary | None: ...
+
+    def save(self, summary: MemberSummary, expected_position: int) -> None: ...
+
+    def by_status(self, status: str, limit: int = 100) -> list[MemberSummary]: ...
+
+
+def _key(member_id: str) -> dict[str, Any]:
+    return {"pk": f"member#{member_id}", "sk": "summary"}
+
+
+class DynamoDBMemberViews:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def get(self, member_id: str) -> MemberSummary | None:
+        response = self._client.get_item(
+            TableName=self._table, Key=to_attribute_values(_key(member_id)), ConsistentRead=True
+        )
+        if "Item" not in response:
+            return None
+        return MemberSummary.model_validate(from_attribute_values(response["Item"]))
+
+    def save(self, summary: MemberSummary, expected_position: int) -> None:
+        item = {
+            **_key(summary.member_id),
+            "list_pk": f"members#{summary.status}",
+            "list_sk": f"{summary.applied_at.isoformat()}#{summary.member_id}",
+            **summary.model_dump(mode="json"),
+        }
+        if expected_position == 0:
+            condition, values = "attribute_not_exists(pk)", None
+        else:
+            condition, values = "#position = :expected", {":expected": expected_position}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": to_attribute_values(item),
+            "ConditionExpression": condition,
+        }
+        if values is not None:
+            request["ExpressionAttributeNames"] = {"#position": "position"}
+            request["ExpressionAttributeValues"] = to_attribute_values(values)
+        try:
+            self._client.put_item(**request)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise ViewChangedConcurrently(summary.member_id) from error
+            raise
+
+    def by_status(self, status: str, limit: int = 100) -> list[MemberSummary]:
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=LIST_INDEX,
+            KeyConditionExpression="list_pk = :p",
+            ExpressionAttributeValues=to_attribute_values({":p": f"members#{status}"}),
+            Limit=limit,
+        )
+        return [MemberSummary.model_validate(from_attribute_values(i)) for i in response["Items"]]
+
+
+class InMemoryMemberViews:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.summaries: dict[str, MemberSummary] = {}
+
+    def get(self, member_id: str) -> MemberSummary | None:
+        with self._lock:
+            return self.summaries.get(member_id)
+
+    def save(self, summary: MemberSummary, expected_position: int) -> None:
+        with self._lock:
+            current = self.summaries.get(summary.member_id)
+            if (current.position if current else 0) != expected_position:
+                raise ViewChangedConcurrently(summary.member_id)
+            self.summaries[summary.member_id] = summary
+
+    def by_status(self, status: str, limit: int = 100) -> list[MemberSummary]:
+        with self._lock:
+            found = [s for s in self.summaries.values() if s.status == status]
+        return sorted(found, key=lambda s: (s.applied_at, s.member_id))[:limit]

@@ -1,0 +1,42 @@
+"""The member directory view: one summary per membership stream. Pure, no AWS."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from verein.eventstore import RecordedEvent
+from verein.membership.events import MembershipApplied, MembershipType
+
+
+class MemberSummary(BaseModel):
+    member_id: str
+    status: str
+    applicant_name: str
+    email: str
+    organisation: str | None
+    membership_type: MembershipType
+    language: str
+    applied_at: datetime
+    position: int
+    """Version of the last domain event applied: makes redelivered changes no-ops."""
+
+
+def apply(summary: MemberSummary | None, recorded: RecordedEvent) -> MemberSummary | None:
+    payload = recorded.payload
+    if isinstance(payload, MembershipApplied):
+        return MemberSummary(
+            member_id=recorded.stream_id.removeprefix("member#"),
+            status="applied",
+            applicant_name=payload.applicant_name,
+            email=payload.email,
+            organisation=payload.organisation,
+            membership_type=payload.membership_type,
+            language=payload.language,
+            applied_at=recorded.metadata.occurred_at,
+            position=recorded.version,
+        )
+    if summary is None:
+        return None
+    return summary.model_copy(update={"position": recorded.version})

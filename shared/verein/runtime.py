@@ -1,0 +1,41 @@
+"""Adapters wired from the Lambda environment, built once per execution environment.
+
+Built lazily on first use and then cached: an import stays cheap (cold start), and no client
+is ever built per request. Tests call ``reset()`` after changing the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from verein.eventstore.dynamodb import DynamoDBEventStore
+from verein.projections.member_views import DynamoDBMemberViews
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+
+@cache
+def dynamodb() -> DynamoDBClient:
+    # Standard retry mode backs off on throttling; the command layer handles conflicts itself.
+    return boto3.client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 4}))
+
+
+@cache
+def event_store() -> DynamoDBEventStore:
+    return DynamoDBEventStore(dynamodb(), os.environ["EVENT_STORE_TABLE"])
+
+
+@cache
+def member_views() -> DynamoDBMemberViews:
+    return DynamoDBMemberViews(dynamodb(), os.environ["VIEWS_TABLE"])
+
+
+def reset() -> None:
+    for cached in (dynamodb, event_store, member_views):
+        cached.cache_clear()

@@ -1,0 +1,40 @@
+"""Turn validation errors (pydantic's, via Powertools) into translated field messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from verein.web.i18n import Language, field_error, translate
+
+_KIND_BY_PYDANTIC_TYPE = {
+    "missing": "missing",
+    "string_too_short": "missing",
+    "string_too_long": "too_long",
+    "json_invalid": "body",
+    "model_attributes_type": "body",
+    "dict_type": "body",
+}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    """Field name, or ``""`` for the request as a whole."""
+    message: str
+
+
+def translate_errors(errors: Iterable[Mapping[str, Any]], language: Language) -> list[FieldError]:
+    result: list[FieldError] = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ()) if part != "body"]
+        kind = _KIND_BY_PYDANTIC_TYPE.get(str(error.get("type")), "invalid")
+        if kind == "body" or not location or location[0].isdigit():
+            result.append(FieldError("", translate("error.body", language)))
+            continue
+        field = location[0]
+        if any(e.field == field for e in result):
+            continue  # one message per field is enough for a person
+        result.append(FieldError(field, field_error(field, kind, language)))
+    return result

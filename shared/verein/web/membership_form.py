@@ -1,0 +1,118 @@
+"""The membership application: request model (form and JSON) and its HTML form."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from verein.membership.decider import ApplyForMembership
+from verein.membership.events import MembershipType
+from verein.web.errors import FieldError
+from verein.web.html import error_summary, page
+from verein.web.i18n import Language, translate
+
+FORM_ACTION = "/membership/applications"
+
+
+class MembershipApplicationRequest(BaseModel):
+    """What the public form (``application/x-www-form-urlencoded``) or a JSON client sends."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr = Field(max_length=254)
+    organisation: str | None = Field(default=None, max_length=200)
+    membership_type: MembershipType
+    privacy_consent: bool = False
+    lang: Literal["de", "en"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_form_values(cls, data: Any) -> Any:
+        # Powertools parses form bodies into lists (a field may repeat); this form has none.
+        if isinstance(data, dict):
+            return {k: v[-1] if isinstance(v, list) and v else v for k, v in data.items()}
+        return data
+
+    @field_validator("organisation")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("privacy_consent")
+    @classmethod
+    def _consent_given(cls, value: bool) -> bool:
+        if not value:
+            raise PydanticCustomError("consent_required", "consent is required")
+        return value
+
+    def to_command(self, language: Language) -> ApplyForMembership:
+        return ApplyForMembership(
+            applicant_name=self.name,
+            email=str(self.email),
+            organisation=self.organisation,
+            membership_type=self.membership_type,
+            language=language,
+            privacy_consent=self.privacy_consent,
+        )
+
+
+def render_form(
+    language: Language,
+    values: dict[str, str] | None = None,
+    errors: list[FieldError] | None = None,
+) -> str:
+    values = values or {}
+    errors = errors or []
+    by_field = {e.field: e.message for e in errors if e.field}
+
+    def field_note(name: str) -> str:
+        message = by_field.get(name)
+        return (
+            f'<span class="field-error" id="{name}-error">{escape(message)}</span>'
+            if message
+            else ""
+        )
+
+    def invalid(name: str) -> str:
+        return f' aria-invalid="true" aria-describedby="{name}-error"' if name in by_field else ""
+
+    def text_input(name: str, kind: str, required: bool) -> str:
+        return (
+            f'<label for="{name}">{escape(translate("field." + name, language))}'
+            f"{field_note(name)}</label>"
+            f'<input type="{kind}" id="{name}" name="{name}" maxlength="254" '
+            f'value="{escape(values.get(name, ""))}"{" required" if required else ""}'
+            f"{invalid(name)}>"
+        )
+
+    chosen = values.get("membership_type", "")
+    options = "".join(
+        f'<label><input type="radio" name="membership_type" value="{t.value}"'
+        f"{' checked' if chosen == t.value else ''} required> "
+        f"{escape(translate('membership_type.' + t.value, language))}</label>"
+        for t in MembershipType
+    )
+    consent_checked = " checked" if values.get("privacy_consent") in ("on", "true", "1") else ""
+    body = (
+        f"<p>{escape(translate('form.intro', language))}</p>"
+        + error_summary([e.message for e in errors], language)
+        + f'<form method="post" action="{FORM_ACTION}" accept-charset="utf-8" novalidate>'
+        f'<input type="hidden" name="lang" value="{language}">'
+        + text_input("name", "text", required=True)
+        + text_input("email", "email", required=True)
+        + text_input("organisation", "text", required=False)
+        + f"<fieldset{invalid('membership_type')}><legend><strong>"
+        f"{escape(translate('field.membership_type', language))}</strong>"
+        f"{field_note('membership_type')}</legend>{options}</fieldset>"
+        f'<label><input type="checkbox" name="privacy_consent" value="on"{consent_checked} '
+        f"required{invalid('privacy_consent')}> "
+        f"{escape(translate('field.privacy_consent', language))}"
+        f"{field_note('privacy_consent')}</label>"
+        f'<button type="submit">{escape(translate("form.submit", language))}</button>'
+        "</form>"
+    )
+    return page(translate("form.title", language), body, language)
