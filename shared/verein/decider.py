@@ -85,6 +85,7 @@ def execute(
     *,
     subject_id: str | None = None,
     claims: Sequence[Claim] = (),
+    new_stream: bool = False,
     max_attempts: int = 6,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Outcome[S]:
@@ -92,10 +93,15 @@ def execute(
 
     On ``ConcurrencyError`` the command is decided again on fresh state, up to ``max_attempts``
     times with jittered exponential backoff; then ``CommandConflict``. ``ClaimTaken`` and
-    ``DomainRuleViolated`` pass through to the caller.
+    ``DomainRuleViolated`` pass through to the caller. ``new_stream`` says the caller just made
+    up the stream id (a fresh uuid), so the first attempt skips reading the head: the command
+    then costs one write request and no read.
     """
     for attempt in range(max_attempts):
-        state, version = load_state(store, decider, stream_id)
+        if new_stream and attempt == 0:
+            state, version = decider.initial(), 0
+        else:
+            state, version = load_state(store, decider, stream_id)
         new_events = tuple(decider.decide(command, state))
         if not new_events:
             return Outcome(version, state, ())

@@ -36,6 +36,7 @@ def apply_for_membership(
             context,
             subject_id=member_id,
             claims=[claim],
+            new_stream=True,
         )
     except ClaimTaken as taken:
         return ApplicationReceived(_member_id(taken.owner_stream_id), already_received=True)

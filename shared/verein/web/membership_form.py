@@ -26,7 +26,7 @@ class MembershipApplicationRequest(BaseModel):
     email: EmailStr = Field(max_length=254)
     organisation: str | None = Field(default=None, max_length=200)
     membership_type: MembershipType
-    privacy_consent: bool = False
+    privacy_consent: bool = Field(default=False, validate_default=True)
     lang: Literal["de", "en"] | None = None
 
     @model_validator(mode="before")

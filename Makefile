@@ -1,0 +1,60 @@
+# The two commands that matter: `make run` and `make test`. Both set up what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PORT   ?= 3000
+DATA   ?= .local
+
+.PHONY: setup run test lint typecheck cfn-lint pytest bench sam-validate build deploy clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+setup: $(STAMP)
+
+## Start the whole system locally (embedded DynamoDB-compatible backend, HTTP API on PORT).
+run: setup
+	$(BIN)/membership local --port $(PORT) --data-dir $(DATA)
+
+## Lint, type-check, lint the template, run every test.
+test: lint typecheck cfn-lint pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+cfn-lint: setup
+	$(BIN)/cfn-lint infra/template.yaml
+
+pytest: setup
+	$(BIN)/pytest
+
+## Cost and speed of the event store (a benchmark, not a test).
+bench: setup
+	$(BIN)/python -m bench
+
+# --- Deployment helpers: AWS SAM CLI lives in its own venv (it pins boto3 and pydantic). ---
+SAM_VENV := .venv-sam
+$(SAM_VENV)/bin/sam:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q aws-sam-cli
+
+sam-validate: $(SAM_VENV)/bin/sam
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint -t infra/template.yaml
+
+build: $(SAM_VENV)/bin/sam
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build -t infra/template.yaml
+
+deploy: build
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy --guided
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

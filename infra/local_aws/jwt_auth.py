@@ -1,0 +1,139 @@
+"""Local stand-in for the Cognito user pool and API Gateway's JWT authorizer.
+
+Tokens are RS256-signed with a key kept in the data dir, so a token printed by
+``membership local token`` stays valid for a stack started later on the same data dir.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+#: Fixed, not port-dependent: a token must verify no matter which port the stack got.
+#: ``.invalid`` is reserved (RFC 2606), so this can never be mistaken for a real pool.
+LOCAL_ISSUER = "https://local-cognito.invalid/verein-staff"
+LOCAL_CLIENT_ID = "local-staff-client"
+KEY_FILE = "jwt-signing-key.pem"
+DEFAULT_EMAIL = "staff@example.org"
+
+
+def _load_or_create_key(data_dir: Path) -> rsa.RSAPrivateKey:
+    path = data_dir / KEY_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        # Written under a temporary name (0600 from the start), then linked into place:
+        # a concurrent `membership local token` either wins or reads the complete winner.
+        tmp = data_dir / f".{KEY_FILE}.{os.getpid()}.{uuid.uuid4().hex}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, pem)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(loaded, rsa.RSAPrivateKey):
+        raise ValueError(f"{path} does not hold an RSA private key")
+    return loaded
+
+
+def claim_as_gateway_string(value: Any) -> str:
+    """Render a claim the way API Gateway HTTP APIs hand it to Lambda (always a string)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        # ["staff", "admin"] arrives as "[staff admin]" (Go's fmt rendering inside AWS).
+        return "[" + " ".join(claim_as_gateway_string(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def gateway_authorizer_context(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """``requestContext.authorizer`` for a request that passed the JWT authorizer."""
+    return {
+        "jwt": {
+            "claims": {name: claim_as_gateway_string(value) for name, value in claims.items()},
+            "scopes": None,
+        }
+    }
+
+
+class LocalCognito:
+    """Issues and verifies staff tokens shaped like Cognito ID tokens."""
+
+    def __init__(
+        self, data_dir: str | Path, issuer: str = LOCAL_ISSUER, client_id: str = LOCAL_CLIENT_ID
+    ) -> None:
+        self._key = _load_or_create_key(Path(data_dir))
+        self._public_key = self._key.public_key()
+        self.issuer = issuer
+        self.client_id = client_id
+
+    def issue_token(
+        self,
+        groups: Sequence[str] = ("staff",),
+        subject: str | None = None,
+        ttl: float = 3600.0,
+        email: str = DEFAULT_EMAIL,
+    ) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            # Cognito's sub is a UUID; derive it from the e-mail so it is stable across tokens.
+            "sub": subject or str(uuid.uuid5(uuid.NAMESPACE_URL, f"mailto:{email}")),
+            "cognito:groups": list(groups),
+            "iss": self.issuer,
+            "aud": self.client_id,
+            "token_use": "id",
+            "auth_time": now,
+            "iat": now,
+            "exp": now + int(ttl),
+            "email": email,
+            "email_verified": True,
+            "cognito:username": email,
+            "jti": str(uuid.uuid4()),
+        }
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": "local"})
+
+    def verify(self, authorization_header: str | None) -> dict[str, Any] | None:
+        """Claims of a valid token, None for anything API Gateway would answer with 401."""
+        if not authorization_header:
+            return None
+        token = authorization_header.strip()
+        # The authorizer accepts the bare token as well as "Bearer <token>".
+        if token[:7].lower() == "bearer ":
+            token = token[7:].strip()
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._public_key,
+                algorithms=["RS256"],
+                issuer=self.issuer,
+                options={"require": ["exp", "iss", "sub"], "verify_aud": False},
+            )
+        except jwt.PyJWTError:
+            return None
+        # Like API Gateway: ID tokens name the client in `aud`, access tokens in `client_id`.
+        if self.client_id not in (claims.get("aud"), claims.get("client_id")):
+            return None
+        return claims

@@ -1,0 +1,106 @@
+"""The command runner: snapshot reads, replay fallback, retries on lost races."""
+
+import pytest
+
+from verein.decider import CommandConflict, execute, load_state
+from verein.eventstore import CommandContext, ConcurrencyError, NewEvent, Snapshot
+from verein.eventstore.memory import InMemoryEventStore
+from verein.membership.decider import ApplyForMembership, membership_decider
+from verein.membership.events import MembershipApplied, MembershipType
+
+CONTEXT = CommandContext(correlation_id="c", actor="test")
+COMMAND = ApplyForMembership(
+    applicant_name="A",
+    email="a@example.org",
+    organisation=None,
+    membership_type=MembershipType.COMPANY,
+    language="de",
+    privacy_consent=True,
+)
+
+
+class CountingStore(InMemoryEventStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.heads = 0
+        self.loads = 0
+
+    def head(self, stream_id):
+        self.heads += 1
+        return super().head(stream_id)
+
+    def load(self, stream_id, after_version=0):
+        self.loads += 1
+        return super().load(stream_id, after_version)
+
+
+def test_the_decision_state_comes_from_the_snapshot_without_replay():
+    store = CountingStore()
+    outcome = execute(store, membership_decider, "member#1", COMMAND, CONTEXT)
+    assert outcome.version == 1
+    state, version = load_state(store, membership_decider, "member#1")
+    assert (state.status, version) == ("applied", 1)
+    assert store.loads == 0
+
+
+def test_without_a_current_snapshot_the_stream_is_replayed():
+    store = CountingStore()
+    store.append(
+        "member#1",
+        0,
+        [NewEvent(MembershipApplied(**_applied()), CONTEXT.metadata())],
+        snapshot=Snapshot("Membership.v0", "{}"),
+    )
+    state, version = load_state(store, membership_decider, "member#1")
+    assert (state.status, version) == ("applied", 1)
+    assert store.loads == 1
+
+
+def test_a_new_stream_costs_no_read():
+    store = CountingStore()
+    execute(store, membership_decider, "member#2", COMMAND, CONTEXT, new_stream=True)
+    assert store.heads == 0
+
+
+class LosingStore(InMemoryEventStore):
+    """Loses the race ``losses`` times: another writer appends just before us."""
+
+    def __init__(self, losses: int) -> None:
+        super().__init__()
+        self.losses = losses
+
+    def append(self, stream_id, expected_version, events, **kwargs):
+        if self.losses:
+            self.losses -= 1
+            raise ConcurrencyError(stream_id, expected_version)
+        return super().append(stream_id, expected_version, events, **kwargs)
+
+
+def test_a_lost_race_is_retried_on_fresh_state():
+    store = LosingStore(losses=3)
+    outcome = execute(store, membership_decider, "member#3", COMMAND, CONTEXT, sleep=lambda _: None)
+    assert outcome.version == 1
+    assert len(store.load("member#3")) == 1
+
+
+def test_retries_are_bounded():
+    store = LosingStore(losses=100)
+    with pytest.raises(CommandConflict):
+        execute(
+            store, membership_decider, "member#4", COMMAND, CONTEXT, max_attempts=4,
+            sleep=lambda _: None,
+        )
+    assert store.losses == 96
+    assert store.load("member#4") == []
+
+
+def _applied():
+    return {
+        "applicant_name": "A",
+        "email": "a@example.org",
+        "organisation": None,
+        "membership_type": "company",
+        "language": "de",
+        "privacy_consent": True,
+    }
+

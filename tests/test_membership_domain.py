@@ -1,0 +1,71 @@
+"""The membership decider: pure rules, no AWS."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from verein.decider import DomainRuleViolated
+from verein.membership.decider import (
+    ApplyForMembership,
+    Membership,
+    decide,
+    evolve,
+    membership_decider,
+    open_application_claim,
+)
+from verein.membership.events import MembershipApplied, MembershipType
+
+applications = st.builds(
+    ApplyForMembership,
+    applicant_name=st.text(min_size=1, max_size=50),
+    email=st.emails(),
+    organisation=st.none() | st.text(min_size=1, max_size=50),
+    membership_type=st.sampled_from(MembershipType),
+    language=st.sampled_from(["de", "en"]),
+    privacy_consent=st.just(True),
+)
+
+
+@given(applications)
+def test_an_application_on_a_new_stream_records_exactly_what_was_applied(command):
+    (applied,) = decide(command, Membership())
+    assert isinstance(applied, MembershipApplied)
+    assert applied.applicant_name == command.applicant_name
+    assert applied.email == command.email
+    assert applied.organisation == command.organisation
+    assert applied.membership_type == command.membership_type
+    assert applied.language == command.language
+
+
+@given(applications)
+def test_applying_twice_on_the_same_stream_is_refused(command):
+    state = membership_decider.fold(Membership(), decide(command, Membership()))
+    assert state.status == "applied"
+    with pytest.raises(DomainRuleViolated) as refused:
+        decide(command, state)
+    assert refused.value.code == "membership.already_applied"
+
+
+def test_no_consent_no_application():
+    command = ApplyForMembership(
+        applicant_name="A",
+        email="a@example.org",
+        organisation=None,
+        membership_type=MembershipType.INDIVIDUAL,
+        language="de",
+        privacy_consent=False,
+    )
+    with pytest.raises(DomainRuleViolated):
+        decide(command, Membership())
+
+
+def test_evolve_ignores_unknown_domain_events():
+    state = Membership(status="applied")
+    assert evolve(state, object()) == state  # type: ignore[arg-type]
+
+
+@given(st.emails())
+def test_the_application_claim_ignores_case_and_whitespace_and_hides_the_address(email):
+    claim = open_application_claim(email)
+    assert claim == open_application_claim(f"  {email.upper()} ")
+    assert email.casefold() not in claim.claim_id
