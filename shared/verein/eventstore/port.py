@@ -72,7 +72,10 @@ class EventStore(Protocol):
     ) -> int:
         """Append all ``events`` atomically after ``expected_version``; return the new version.
 
-        ``expected_version`` must be a version this store returned (0 for a new stream).
+        ``expected_version`` must be a head version this store returned (``head().version``,
+        the last version of ``load()``, or an earlier ``append``'s result; 0 for a new stream).
+        A stale one fails. A made-up one is a programming error that DynamoDB cannot detect
+        without an extra read: the command runner only ever passes versions read from the store.
         Raises ``ConcurrencyError`` or ``ClaimTaken``; in both cases nothing is written.
         """
         ...

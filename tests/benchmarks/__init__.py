@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): cost and speed targets live here, not in timed tests."""

@@ -1,0 +1,73 @@
+"""Shared fixtures: an embedded DynamoDB-compatible backend with tables made from the template."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from local_aws.backend import BackendProcess, aws_environment
+from local_aws.template import LocalTemplate, load_template
+from verein import runtime
+
+TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "infra" / "template.yaml"
+
+# No test may reach real AWS, whatever the developer's shell has configured.
+for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "HTTP_PROXY", "HTTPS_PROXY"):
+    os.environ.pop(_name, None)
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+@pytest.fixture(scope="session")
+def template() -> LocalTemplate:
+    return load_template(TEMPLATE_PATH)
+
+
+@pytest.fixture(scope="session")
+def backend(template: LocalTemplate) -> Iterator[BackendProcess]:
+    """One backend process per test session (the same one ``membership local`` runs)."""
+    with BackendProcess(list(template.tables.values()), data_dir=None) as process:
+        yield process
+
+
+@dataclass(frozen=True)
+class Aws:
+    dynamodb: Any
+    endpoint_url: str
+    event_store_table: str
+    views_table: str
+
+
+@pytest.fixture
+def aws(
+    backend: BackendProcess, template: LocalTemplate, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Aws]:
+    """Fresh tables (from the template) and the functions' environment (from the template)."""
+    for name, value in aws_environment(backend.endpoint_url).items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    for function in template.functions.values():
+        for name, value in function.environment.items():
+            monkeypatch.setenv(name, value)
+    client = boto3.client("dynamodb", endpoint_url=backend.endpoint_url)
+    existing = set(client.list_tables()["TableNames"])
+    for spec in template.tables.values():
+        if spec.name in existing:
+            client.delete_table(TableName=spec.name)
+        client.create_table(**spec.create_kwargs)
+    runtime.reset()
+    yield Aws(
+        dynamodb=client,
+        endpoint_url=backend.endpoint_url,
+        event_store_table=template.table_name("EventStoreTable"),
+        views_table=template.table_name("ViewsTable"),
+    )
+    runtime.reset()

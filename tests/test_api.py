@@ -1,0 +1,193 @@
+"""The API functions on moto, called with API Gateway's exact events (routes from the template)."""
+
+import re
+
+import pytest
+
+from tests.api_client import ApiClient
+
+FORM = {
+    "name": "Erika Mustermann",
+    "email": "erika@example.org",
+    "organisation": "Muster GmbH",
+    "membership_type": "company",
+    "privacy_consent": "on",
+}
+
+
+@pytest.fixture
+def api(aws, template):
+    return ApiClient(template, aws.endpoint_url)
+
+
+def stored_items(aws):
+    return aws.dynamodb.scan(TableName=aws.event_store_table)["Items"]
+
+
+def test_the_form_is_german_by_default_and_english_on_request(api):
+    german = api.request("GET", "/membership/apply")
+    assert german.status == 200
+    assert german.headers["content-type"].startswith("text/html")
+    assert 'lang="de"' in german.text and "Mitgliedsantrag" in german.text
+    assert 'action="/membership/applications"' in german.text
+    english = api.request("GET", "/membership/apply?lang=en")
+    assert "Membership application" in english.text
+    by_header = api.request("GET", "/membership/apply", headers=[("accept-language", "en-GB")])
+    assert 'lang="en"' in by_header.text
+
+
+def test_a_form_post_shows_thanks_and_stores_one_domain_event(api, aws):
+    reply = api.post_form("/membership/applications", FORM)
+    assert reply.status == 200, reply.text
+    assert "Vielen Dank" in reply.text
+    application_id = re.search(r"Antragsnummer: ([0-9a-f-]{36})", reply.text).group(1)
+    commits = [i for i in stored_items(aws) if i["item_kind"]["S"] == "commit"]
+    assert len(commits) == 1
+    assert commits[0]["stream_id"]["S"] == f"member#{application_id}"
+
+
+def test_json_gets_202_with_the_application_id(api):
+    reply = api.post_json(
+        "/membership/applications",
+        {"name": "Max", "email": "max@example.org", "membership_type": "individual",
+         "privacy_consent": True},
+    )
+    assert reply.status == 202
+    assert re.fullmatch(r"[0-9a-f-]{36}", reply.json()["application_id"])
+    assert reply.json()["already_received"] is False
+
+
+def test_a_double_submission_returns_the_first_application_and_stores_nothing(api, aws):
+    first = api.post_json("/membership/applications", {**FORM, "privacy_consent": True})
+    again = api.post_json(
+        "/membership/applications",
+        {**FORM, "email": " ERIKA@example.org", "privacy_consent": True},
+    )
+    assert again.status == 202
+    assert again.json() == {"application_id": first.json()["application_id"],
+                            "already_received": True}
+    assert len(stored_items(aws)) == 2  # one commit, one claim
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("de", "Bitte geben Sie eine gültige E-Mail-Adresse an."),
+     ("en", "Please enter a valid e-mail address.")],
+)
+def test_invalid_form_input_reshows_the_form_with_messages_and_stores_nothing(
+    api, aws, language, expected
+):
+    reply = api.post_form(
+        "/membership/applications",
+        {**FORM, "email": "kein-at-zeichen", "privacy_consent": "", "lang": language},
+    )
+    assert reply.status == 422
+    assert reply.headers["content-type"].startswith("text/html")
+    assert expected in reply.text
+    assert 'value="Erika Mustermann"' in reply.text  # what was typed is kept
+    assert stored_items(aws) == []
+
+
+def test_invalid_json_gets_problem_details_in_the_requested_language(api, aws):
+    reply = api.post_json(
+        "/membership/applications",
+        {"name": "", "email": "x@example.org", "membership_type": "club"},
+        headers=[("accept-language", "en")],
+    )
+    assert reply.status == 422
+    assert reply.headers["content-type"] == "application/problem+json"
+    problem = reply.json()
+    assert problem["status"] == 422
+    fields = {e["field"]: e["message"] for e in problem["errors"]}
+    assert fields["name"] == "Please enter your name."
+    assert fields["membership_type"] == "Please choose company or individual."
+    assert "privacy_consent" in fields
+    assert stored_items(aws) == []
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status"),
+    [
+        ("application/json", b"{not json", 422),
+        ("application/json", b"[]", 422),
+        ("application/json", b"", 422),
+        ("text/plain", b"hello", 415),
+        ("application/x-www-form-urlencoded", b"%%%", 422),
+    ],
+)
+def test_malformed_bodies_get_a_4xx_problem_never_a_500(api, aws, content_type, body, status):
+    reply = api.request(
+        "POST", "/membership/applications", body=body, headers=[("content-type", content_type)]
+    )
+    assert reply.status == status, reply.text
+    assert "Traceback" not in reply.text
+    assert stored_items(aws) == []
+
+
+def test_the_staff_list_and_detail_show_the_projected_application(api, aws):
+    application_id = api.post_json(
+        "/membership/applications", {**FORM, "privacy_consent": True}
+    ).json()["application_id"]
+    assert api.staff_get("/staff/members?status=applied").json()["count"] == 0
+    result = api.project(api.change_records(aws.event_store_table))
+    assert result == {"batchItemFailures": []}
+    listing = api.staff_get("/staff/members?status=applied").json()
+    assert listing["count"] == 1
+    (member,) = listing["members"]
+    assert (member["member_id"], member["email"], member["status"]) == (
+        application_id, "erika@example.org", "applied",
+    )
+    detail = api.staff_get(f"/staff/members/{application_id}").json()
+    assert detail["summary"]["applicant_name"] == "Erika Mustermann"
+    (entry,) = detail["history"]
+    assert entry["event_type"] == "MembershipApplied"
+    assert entry["version"] == 1
+    assert entry["actor"] == "public"
+    assert entry["correlation_id"]  # the request id, as in the logs
+
+
+def test_redelivered_change_records_do_not_change_the_view(api, aws):
+    api.post_json("/membership/applications", {**FORM, "privacy_consent": True})
+    records = api.change_records(aws.event_store_table)
+    assert api.project(records) == {"batchItemFailures": []}
+    before = aws.dynamodb.scan(TableName=aws.views_table)["Items"]
+    assert api.project(records + records) == {"batchItemFailures": []}
+    assert aws.dynamodb.scan(TableName=aws.views_table)["Items"] == before
+
+
+def test_a_record_that_cannot_be_projected_is_reported_alone(api, aws):
+    api.post_json("/membership/applications", {**FORM, "privacy_consent": True})
+    (good, claim) = sorted(
+        api.change_records(aws.event_store_table),
+        key=lambda r: r["dynamodb"]["NewImage"]["item_kind"]["S"],
+        reverse=True,
+    )
+    broken = {**good, "dynamodb": {**good["dynamodb"], "SequenceNumber": "999"}}
+    broken["dynamodb"]["NewImage"] = {**good["dynamodb"]["NewImage"], "events": {"S": "garbage"}}
+    result = api.project([claim, broken, good])
+    assert result == {"batchItemFailures": [{"itemIdentifier": "999"}]}
+    assert api.staff_get("/staff/members").json()["count"] == 1
+
+
+def test_staff_routes_need_the_staff_group(api):
+    reply = api.staff_get("/staff/members", claims={"sub": "x", "cognito:groups": "[members]"})
+    assert reply.status == 403
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert api.staff_get("/staff/members", claims={"sub": "x", "cognito:groups": "[staff]"}).status == 200
+
+
+def test_unknown_member_is_404_and_bad_parameters_are_422(api):
+    assert api.staff_get("/staff/members/00000000-0000-0000-0000-000000000000").status == 404
+    assert api.staff_get("/staff/members/not-an-id").status == 422
+    assert api.staff_get("/staff/members?limit=0").status == 422
+    assert api.staff_get("/staff/members?status=DROP%20TABLE").status == 422
+
+
+def test_openapi_documents_the_routes():
+    import functions.public_api.app as public_api
+    import functions.staff_api.app as staff_api
+
+    public = public_api.app.get_openapi_schema().model_dump(by_alias=True)
+    assert "/membership/applications" in public["paths"]
+    staff = staff_api.app.get_openapi_schema().model_dump(by_alias=True)
+    assert "/staff/members/{member_id}" in staff["paths"]
