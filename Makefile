@@ -39,7 +39,8 @@ pytest: setup
 
 ## Cost and speed of the event store (a benchmark, not a test).
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m tests.benchmarks.event_store
 
 # --- Deployment helpers: AWS SAM CLI lives in its own venv (it pins boto3 and pydantic). ---
 SAM_VENV := .venv-sam

@@ -9,14 +9,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 import boto3
-
-import functions.projector.app as projector
-import functions.public_api.app as public_api
-import functions.staff_api.app as staff_api
 from local_aws.functions import LambdaContext
 from local_aws.gateway import HttpResponse, RouteTable, build_event, translate_response
 from local_aws.streams import to_lambda_record
 from local_aws.template import LocalTemplate
+
+import functions.projector.app as projector
+import functions.public_api.app as public_api
+import functions.staff_api.app as staff_api
 
 HANDLERS = {
     "PublicApiFunction": public_api.handler,
@@ -80,7 +80,9 @@ class ApiClient:
 
     def post_json(self, target: str, payload: Any, **kw: Any) -> Reply:
         headers = [("content-type", "application/json"), *kw.pop("headers", ())]
-        return self.request("POST", target, body=json.dumps(payload).encode(), headers=headers, **kw)
+        return self.request(
+            "POST", target, body=json.dumps(payload).encode(), headers=headers, **kw
+        )
 
     def staff_get(self, target: str, **kw: Any) -> Reply:
         return self.request("GET", target, claims=kw.pop("claims", STAFF_CLAIMS), **kw)

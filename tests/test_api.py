@@ -49,8 +49,12 @@ def test_a_form_post_shows_thanks_and_stores_one_domain_event(api, aws):
 def test_json_gets_202_with_the_application_id(api):
     reply = api.post_json(
         "/membership/applications",
-        {"name": "Max", "email": "max@example.org", "membership_type": "individual",
-         "privacy_consent": True},
+        {
+            "name": "Max",
+            "email": "max@example.org",
+            "membership_type": "individual",
+            "privacy_consent": True,
+        },
     )
     assert reply.status == 202
     assert re.fullmatch(r"[0-9a-f-]{36}", reply.json()["application_id"])
@@ -64,15 +68,19 @@ def test_a_double_submission_returns_the_first_application_and_stores_nothing(ap
         {**FORM, "email": " ERIKA@example.org", "privacy_consent": True},
     )
     assert again.status == 202
-    assert again.json() == {"application_id": first.json()["application_id"],
-                            "already_received": True}
+    assert again.json() == {
+        "application_id": first.json()["application_id"],
+        "already_received": True,
+    }
     assert len(stored_items(aws)) == 2  # one commit, one claim
 
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("de", "Bitte geben Sie eine gültige E-Mail-Adresse an."),
-     ("en", "Please enter a valid e-mail address.")],
+    [
+        ("de", "Bitte geben Sie eine gültige E-Mail-Adresse an."),
+        ("en", "Please enter a valid e-mail address."),
+    ],
 )
 def test_invalid_form_input_reshows_the_form_with_messages_and_stores_nothing(
     api, aws, language, expected
@@ -135,7 +143,9 @@ def test_the_staff_list_and_detail_show_the_projected_application(api, aws):
     assert listing["count"] == 1
     (member,) = listing["members"]
     assert (member["member_id"], member["email"], member["status"]) == (
-        application_id, "erika@example.org", "applied",
+        application_id,
+        "erika@example.org",
+        "applied",
     )
     detail = api.staff_get(f"/staff/members/{application_id}").json()
     assert detail["summary"]["applicant_name"] == "Erika Mustermann"
@@ -173,7 +183,10 @@ def test_staff_routes_need_the_staff_group(api):
     reply = api.staff_get("/staff/members", claims={"sub": "x", "cognito:groups": "[members]"})
     assert reply.status == 403
     assert reply.headers["content-type"] == "application/problem+json"
-    assert api.staff_get("/staff/members", claims={"sub": "x", "cognito:groups": "[staff]"}).status == 200
+    assert (
+        api.staff_get("/staff/members", claims={"sub": "x", "cognito:groups": "[staff]"}).status
+        == 200
+    )
 
 
 def test_unknown_member_is_404_and_bad_parameters_are_422(api):
@@ -191,3 +204,59 @@ def test_openapi_documents_the_routes():
     assert "/membership/applications" in public["paths"]
     staff = staff_api.app.get_openapi_schema().model_dump(by_alias=True)
     assert "/staff/members/{member_id}" in staff["paths"]
+
+
+def test_staff_notes_append_to_the_member_stream_with_the_staff_actor(api, aws):
+    member_id = api.post_json("/membership/applications", {**FORM, "privacy_consent": True}).json()[
+        "application_id"
+    ]
+    for text in ("Telefonat am Montag", "Unterlagen erhalten"):
+        reply = api.request(
+            "POST",
+            f"/staff/members/{member_id}/notes",
+            body=f'{{"text": "{text}"}}'.encode(),
+            headers=[("content-type", "application/json")],
+            claims={"sub": "anna", "cognito:groups": "[staff]"},
+        )
+        assert reply.status == 202, reply.text
+    assert reply.json()["version"] == 3
+    history = api.staff_get(f"/staff/members/{member_id}").json()["history"]
+    assert [h["event_type"] for h in history] == [
+        "MembershipApplied",
+        "MemberNoteAdded",
+        "MemberNoteAdded",
+    ]
+    assert history[2]["actor"] == "staff:anna"
+    api.project(api.change_records(aws.event_store_table))
+    assert api.staff_get(f"/staff/members/{member_id}").json()["summary"]["note_count"] == 2
+
+
+def test_a_note_with_a_repeated_idempotency_key_is_stored_once(api):
+    member_id = api.post_json("/membership/applications", {**FORM, "privacy_consent": True}).json()[
+        "application_id"
+    ]
+
+    def send():
+        return api.request(
+            "POST",
+            f"/staff/members/{member_id}/notes",
+            body=b'{"text": "x"}',
+            headers=[("content-type", "application/json"), ("idempotency-key", "k-1")],
+            claims={"sub": "anna", "cognito:groups": "[staff]"},
+        ).json()
+
+    assert send() == {"member_id": member_id, "version": 2, "already_received": False}
+    assert send() == {"member_id": member_id, "version": None, "already_received": True}
+    assert len(api.staff_get(f"/staff/members/{member_id}").json()["history"]) == 2
+
+
+def test_a_note_on_an_unknown_member_is_404_and_stores_nothing(api, aws):
+    reply = api.request(
+        "POST",
+        "/staff/members/00000000-0000-0000-0000-000000000000/notes",
+        body=b'{"text": "x"}',
+        headers=[("content-type", "application/json")],
+        claims={"sub": "anna", "cognito:groups": "[staff]"},
+    )
+    assert reply.status == 404
+    assert stored_items(aws) == []

@@ -1,7 +1,6 @@
 """The command runner: snapshot reads, replay fallback, retries on lost races."""
 
 import pytest
-
 from verein.decider import CommandConflict, execute, load_state
 from verein.eventstore import CommandContext, ConcurrencyError, NewEvent, Snapshot
 from verein.eventstore.memory import InMemoryEventStore
@@ -87,7 +86,12 @@ def test_retries_are_bounded():
     store = LosingStore(losses=100)
     with pytest.raises(CommandConflict):
         execute(
-            store, membership_decider, "member#4", COMMAND, CONTEXT, max_attempts=4,
+            store,
+            membership_decider,
+            "member#4",
+            COMMAND,
+            CONTEXT,
+            max_attempts=4,
             sleep=lambda _: None,
         )
     assert store.losses == 96
@@ -103,4 +107,3 @@ def _applied():
         "language": "de",
         "privacy_consent": True,
     }
-

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from verein.eventstore import (
     Claim,
     ClaimTaken,

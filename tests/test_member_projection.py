@@ -2,7 +2,6 @@
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from verein.eventstore import CommandContext
 from verein.eventstore.memory import InMemoryEventStore
 from verein.membership.decider import ApplyForMembership
@@ -31,7 +30,9 @@ def application(n: int) -> ApplyForMembership:
 )
 def test_any_order_with_duplicates_gives_the_same_directory(count, deliveries):
     store = InMemoryEventStore()
-    ids = [apply_for_membership(store, application(n), CONTEXT).application_id for n in range(count)]
+    ids = [
+        apply_for_membership(store, application(n), CONTEXT).application_id for n in range(count)
+    ]
     items = store.appended
     views = InMemoryMemberViews()
     projector = MemberDirectoryProjector(store, views)

@@ -3,7 +3,6 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from verein.decider import DomainRuleViolated
 from verein.membership.decider import (
     ApplyForMembership,

@@ -9,12 +9,14 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from verein import runtime
-from verein.membership.service import member_history
+from verein.eventstore import CommandContext
+from verein.membership.decider import AddMemberNote
+from verein.membership.service import add_member_note, member_history
 from verein.projections.members import MemberSummary
 from verein.web.errors import translate_errors
 from verein.web.i18n import translate
@@ -61,6 +63,28 @@ class MemberDetail(BaseModel):
     history: list[HistoryEntry]
 
 
+MemberId = Annotated[str, Path(pattern="^[0-9a-f-]{36}$")]
+
+
+class NoteRequest(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class NoteReceipt(BaseModel):
+    member_id: str
+    version: int | None
+    already_received: bool
+
+
+def _staff_context() -> CommandContext:
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    return CommandContext(
+        correlation_id=logger.get_correlation_id() or "", actor=f"staff:{claims.get('sub', '?')}"
+    )
+
+
 @app.get("/staff/members", summary="Members and applicants by status")
 def list_members(
     status: Annotated[str, Query(pattern="^[a-z_]{1,32}$")] = "applied",
@@ -71,9 +95,7 @@ def list_members(
 
 
 @app.get("/staff/members/<member_id>", summary="One member with the history that built it")
-def get_member(
-    member_id: Annotated[str, Path(pattern="^[0-9a-f-]{36}$")],
-) -> Response[Any]:
+def get_member(member_id: MemberId) -> Response[Any]:
     history = member_history(runtime.event_store(), member_id)
     if not history:
         language = request_language(app)
@@ -95,6 +117,29 @@ def get_member(
         ],
     )
     return Response(200, "application/json", detail.model_dump(mode="json"))
+
+
+@app.post(
+    "/staff/members/<member_id>/notes",
+    summary="Add a staff note to a membership",
+    responses={202: {"description": "Note stored (or already stored under this key)"}},
+)
+def add_note(
+    member_id: MemberId,
+    note: Annotated[NoteRequest, Body()],
+    idempotency_key: Annotated[str | None, Header(alias="idempotency-key", max_length=100)] = None,
+) -> Response[Any]:
+    added = add_member_note(
+        runtime.event_store(),
+        member_id,
+        AddMemberNote(text=note.text),
+        _staff_context(),
+        idempotency_key=idempotency_key,
+    )
+    receipt = NoteReceipt(
+        member_id=member_id, version=added.version, already_received=added.already_received
+    )
+    return Response(202, "application/json", receipt.model_dump(mode="json"))
 
 
 @app.exception_handler(RequestValidationError)

@@ -210,7 +210,7 @@ class _Resolver:
 
     def truth(self, value: Any) -> bool:
         if isinstance(value, dict) and len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Fn::Equals":
                 return self.resolve(arg[0]) == self.resolve(arg[1])
             if key == "Fn::Not":
@@ -223,14 +223,14 @@ class _Resolver:
                 return self.condition(arg)
         raise TemplateError(f"unsupported condition {value!r}")
 
-    def resolve(self, value: Any) -> str:
+    def resolve(self, value: Any) -> str:  # noqa: PLR0911 - one return per intrinsic
         """Resolve an environment value to the string Lambda would see."""
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, str | int | float):
             return str(value)
         if isinstance(value, dict) and len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self.ref(arg)
             if key == "Fn::GetAtt":
@@ -283,7 +283,9 @@ def _table_kwargs(logical_id: str, properties: Mapping[str, Any]) -> dict[str, A
     }
     for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         if properties.get(key):
-            kwargs[key] = [{k: index[k] for k in _INDEX_KEYS if k in index} for index in properties[key]]
+            kwargs[key] = [
+                {k: index[k] for k in _INDEX_KEYS if k in index} for index in properties[key]
+            ]
     stream = properties.get("StreamSpecification")
     if stream:
         # CloudFormation enables the stream by naming a view type; the API wants both fields.
@@ -428,8 +430,12 @@ def _route(
     if path is None and method is None:
         return Route("ANY", "$default", function, authorizer)
     method_name = str(method or "ANY").upper()
-    return Route("ANY" if method_name in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD") else method_name,
-                 str(path), function, authorizer)
+    return Route(
+        "ANY" if method_name in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD") else method_name,
+        str(path),
+        function,
+        authorizer,
+    )
 
 
 def _stream_mapping(

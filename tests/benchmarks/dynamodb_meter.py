@@ -20,7 +20,7 @@ _serializer = TypeSerializer()
 
 def attribute_size(value: dict[str, Any]) -> int:
     """Size of one attribute value in DynamoDB's wire form, following AWS's published rules."""
-    (kind, inner), = value.items()
+    ((kind, inner),) = value.items()
     if kind == "S":
         return len(inner.encode())
     if kind == "N":

@@ -33,15 +33,21 @@ for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
     os.environ.pop(proxy, None)
 
 import boto3  # noqa: E402
+from local_aws import moto_speedups  # noqa: E402
+from local_aws.template import load_template  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
-
-from local_aws.template import load_template  # noqa: E402
-from tests.benchmarks.dynamodb_meter import Meter  # noqa: E402
 from verein.decider import Decider, execute  # noqa: E402
-from verein.eventstore import CommandContext, ConcurrencyError, DomainEvent, NewEvent  # noqa: E402
-from verein.eventstore import registry  # noqa: E402
+from verein.eventstore import (  # noqa: E402
+    CommandContext,
+    ConcurrencyError,
+    DomainEvent,
+    NewEvent,
+    registry,  # noqa: E402
+)
 from verein.eventstore.dynamodb import DynamoDBEventStore, to_attribute_values  # noqa: E402
+
+from tests.benchmarks.dynamodb_meter import Meter  # noqa: E402
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 PREFILL = int(os.environ.get("BENCH_PREFILL", "2000"))
@@ -157,7 +163,9 @@ def ours(client: Any, meter: Meter, table: str) -> dict[str, Row]:
     def raw_put(i: int) -> None:
         client.put_item(
             TableName=table,
-            Item=to_attribute_values({"stream_id": f"raw#{uuid.uuid4()}", "version": 1, "p": "x" * 300}),
+            Item=to_attribute_values(
+                {"stream_id": f"raw#{uuid.uuid4()}", "version": 1, "p": "x" * 300}
+            ),
             ConditionExpression="attribute_not_exists(stream_id)",
         )
 
@@ -204,8 +212,14 @@ def ours(client: Any, meter: Meter, table: str) -> dict[str, Row]:
     )
 
     def create(i: int) -> None:
-        execute(store, notes_decider, f"note#{uuid.uuid4()}", TakeNote(text="a"), CONTEXT,
-                new_stream=True)
+        execute(
+            store,
+            notes_decider,
+            f"note#{uuid.uuid4()}",
+            TakeNote(text="a"),
+            CONTEXT,
+            new_stream=True,
+        )
 
     rows["create"] = measure(meter, "create a stream (1 domain event)", OPS, create)
 
@@ -215,15 +229,21 @@ def ours(client: Any, meter: Meter, table: str) -> dict[str, Row]:
         execute(store, notes_decider, long, TakeNote(text=str(i)), CONTEXT)
 
     rows["decide short"] = measure(
-        meter, "load-decide-append, 1-event stream", OPS,
+        meter,
+        "load-decide-append, short stream (from 1 event)",
+        OPS,
         lambda i: execute(store, notes_decider, short, TakeNote(text=str(i)), CONTEXT),
     )
     rows["decide long"] = measure(
-        meter, "load-decide-append, 100+-event stream", OPS,
+        meter,
+        "load-decide-append, long stream (from 101 events)",
+        OPS,
         lambda i: execute(store, notes_decider, long, TakeNote(text=str(i)), CONTEXT),
     )
     hundred = "note#hundred"
-    store.append(hundred, 0, [NewEvent(NoteTaken(text=str(i)), CONTEXT.metadata()) for i in range(100)])
+    store.append(
+        hundred, 0, [NewEvent(NoteTaken(text=str(i)), CONTEXT.metadata()) for i in range(100)]
+    )
     rows["load 100"] = measure(meter, "load a 100-event stream", OPS, lambda i: store.load(hundred))
     return rows
 
@@ -248,8 +268,9 @@ def theirs(client: Any, meter: Meter, table: str) -> tuple[dict[str, Row], str]:
     meter.attach(app.factory.dynamo_resource.meta.client)  # type: ignore[attr-defined]
     rows: dict[str, Row] = {}
 
-    rows["create"] = measure(meter, "create a stream (1 domain event)", OPS,
-                             lambda i: app.save(Note()))
+    rows["create"] = measure(
+        meter, "create a stream (1 domain event)", OPS, lambda i: app.save(Note())
+    )
     short = Note()
     app.save(short)
     long = Note()
@@ -265,16 +286,19 @@ def theirs(client: Any, meter: Meter, table: str) -> tuple[dict[str, Row], str]:
 
         return step
 
-    rows["decide short"] = measure(meter, "load-decide-append, 1-event stream", OPS,
-                                   load_decide_append(short.id))
-    rows["decide long"] = measure(meter, "load-decide-append, 100+-event stream", OPS,
-                                  load_decide_append(long.id))
+    rows["decide short"] = measure(
+        meter, "load-decide-append, short stream (from 1 event)", OPS, load_decide_append(short.id)
+    )
+    rows["decide long"] = measure(
+        meter, "load-decide-append, long stream (from 101 events)", OPS, load_decide_append(long.id)
+    )
     hundred = Note()
     for i in range(99):
         hundred.take(str(i))
     app.save(hundred)
-    rows["load 100"] = measure(meter, "load a 100-event stream", OPS,
-                               lambda i: app.repository.get(hundred.id))
+    rows["load 100"] = measure(
+        meter, "load a 100-event stream", OPS, lambda i: app.repository.get(hundred.id)
+    )
 
     # Two writers decide on the same version and append.
     race = Note()
@@ -316,6 +340,8 @@ def our_two_writers(client: Any, table: str) -> str:
 
 
 def main() -> int:
+    # The local stack's backend: moto with partition-local Query and transactions.
+    moto_speedups.install()
     with mock_aws():
         client = boto3.client("dynamodb")
         ours_table, theirs_table = create_tables(client)
@@ -335,9 +361,13 @@ def main() -> int:
         r = our_rows[key]
         r.reference = f"{r.rate / raw_put:.2f}x raw PutItem, {r.rate / raw_query:.2f}x raw Query"
     our_rows["load 100"].reference = f"{our_rows['load 100'].rate / raw_query:.2f}x raw Query"
-    print(f"# Event store benchmark (in-process moto, {PREFILL:,} items per table, {OPS} ops each)")
-    print(f"\nraw rates: PutItem {raw_put:,.0f}/s, TransactWriteItems {raw_tx:,.0f}/s, "
-          f"GetItem {raw_get:,.0f}/s, Query {raw_query:,.0f}/s")
+    print(
+        f"# Event store benchmark (in-process moto as the local stack runs it, {PREFILL:,} items per table, {OPS} ops each)"
+    )
+    print(
+        f"\nraw rates: PutItem {raw_put:,.0f}/s, TransactWriteItems {raw_tx:,.0f}/s, "
+        f"GetItem {raw_get:,.0f}/s, Query {raw_query:,.0f}/s"
+    )
     print_table("verein event store", list(our_rows.values()))
     print_table("eventsourcing + eventsourcing-dynamodb", list(their_rows.values()))
     print("\n## ours over theirs\n")

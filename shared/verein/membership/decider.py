@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from verein.decider import Decider, DomainRuleViolated
 from verein.eventstore import Claim, DomainEvent
-from verein.membership.events import MembershipApplied, MembershipType
+from verein.membership.events import MemberNoteAdded, MembershipApplied, MembershipType
 
 
 class ApplyForMembership(BaseModel):
@@ -27,6 +27,15 @@ class ApplyForMembership(BaseModel):
     privacy_consent: bool
 
 
+class AddMemberNote(BaseModel):
+    """Command: staff add a note to a membership."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+
+
+MembershipCommand = ApplyForMembership | AddMemberNote
 MembershipStatus = Literal["none", "applied"]
 
 
@@ -35,9 +44,14 @@ class Membership(BaseModel):
 
     status: MembershipStatus = "none"
     applied_at: datetime | None = None
+    note_count: int = 0
 
 
-def decide(command: ApplyForMembership, state: Membership) -> Sequence[DomainEvent]:
+def decide(command: MembershipCommand, state: Membership) -> Sequence[DomainEvent]:
+    if isinstance(command, AddMemberNote):
+        if state.status == "none":
+            raise DomainRuleViolated("membership.unknown")
+        return [MemberNoteAdded(text=command.text)]
     if state.status != "none":
         raise DomainRuleViolated("membership.already_applied")
     if not command.privacy_consent:
@@ -57,12 +71,14 @@ def decide(command: ApplyForMembership, state: Membership) -> Sequence[DomainEve
 def evolve(state: Membership, domain_event: DomainEvent) -> Membership:
     if isinstance(domain_event, MembershipApplied):
         return state.model_copy(update={"status": "applied"})
+    if isinstance(domain_event, MemberNoteAdded):
+        return state.model_copy(update={"note_count": state.note_count + 1})
     return state
 
 
-membership_decider: Decider[ApplyForMembership, Membership] = Decider(
+membership_decider: Decider[MembershipCommand, Membership] = Decider(
     state_type=Membership,
-    state_schema="Membership.v1",
+    state_schema="Membership.v2",
     initial=Membership,
     evolve=evolve,
     decide=decide,
@@ -73,6 +89,11 @@ def open_application_claim(email: str) -> Claim:
     """One open application per e-mail address; the key is a hash, not the address itself."""
     normalized = email.strip().casefold()
     return Claim("membership-application", hashlib.sha256(normalized.encode()).hexdigest())
+
+
+def idempotency_claim(key: str) -> Claim:
+    """A client-chosen ``Idempotency-Key``: the same key never appends twice."""
+    return Claim("idempotency", hashlib.sha256(key.encode()).hexdigest())
 
 
 def member_stream_id(member_id: str) -> str:

@@ -31,3 +31,13 @@ class MembershipApplied(DomainEvent):
     membership_type: MembershipType
     language: str
     privacy_consent: bool
+
+
+@registry.register
+class MemberNoteAdded(DomainEvent):
+    """Staff wrote a note on a membership (a call, an agreement, a reminder)."""
+
+    event_type = "MemberNoteAdded"
+    schema_version = 1
+
+    text: str = Field(json_schema_extra=PERSONAL)

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from verein.decider import execute
 from verein.eventstore import ClaimTaken, CommandContext, EventStore, RecordedEvent
 from verein.membership.decider import (
+    AddMemberNote,
     ApplyForMembership,
+    idempotency_claim,
     member_stream_id,
     membership_decider,
     open_application_claim,
@@ -41,6 +43,36 @@ def apply_for_membership(
     except ClaimTaken as taken:
         return ApplicationReceived(_member_id(taken.owner_stream_id), already_received=True)
     return ApplicationReceived(member_id, already_received=False)
+
+
+@dataclass(frozen=True)
+class NoteAdded:
+    version: int | None
+    """The note's version in the member's stream; None for a repeated idempotency key."""
+    already_received: bool
+
+
+def add_member_note(
+    store: EventStore,
+    member_id: str,
+    command: AddMemberNote,
+    context: CommandContext,
+    idempotency_key: str | None = None,
+) -> NoteAdded:
+    claims = [idempotency_claim(f"{member_id}:{idempotency_key}")] if idempotency_key else []
+    try:
+        outcome = execute(
+            store,
+            membership_decider,
+            member_stream_id(member_id),
+            command,
+            context,
+            subject_id=member_id,
+            claims=claims,
+        )
+    except ClaimTaken:
+        return NoteAdded(version=None, already_received=True)
+    return NoteAdded(version=outcome.version, already_received=False)
 
 
 def member_history(store: EventStore, member_id: str) -> list[RecordedEvent]:

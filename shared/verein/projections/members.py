@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from verein.eventstore import RecordedEvent
-from verein.membership.events import MembershipApplied, MembershipType
+from verein.membership.events import MemberNoteAdded, MembershipApplied, MembershipType
 
 
 class MemberSummary(BaseModel):
@@ -19,6 +19,7 @@ class MemberSummary(BaseModel):
     membership_type: MembershipType
     language: str
     applied_at: datetime
+    note_count: int = 0
     position: int
     """Version of the last domain event applied: makes redelivered changes no-ops."""
 
@@ -39,4 +40,8 @@ def apply(summary: MemberSummary | None, recorded: RecordedEvent) -> MemberSumma
         )
     if summary is None:
         return None
+    if isinstance(payload, MemberNoteAdded):
+        return summary.model_copy(
+            update={"note_count": summary.note_count + 1, "position": recorded.version}
+        )
     return summary.model_copy(update={"position": recorded.version})

@@ -102,6 +102,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "de": "Für diese Mitgliedschaft liegt bereits ein Antrag vor.",
         "en": "An application exists for this membership already.",
     },
+    "membership.unknown": {
+        "de": "Diese Mitgliedschaft gibt es nicht.",
+        "en": "There is no such membership.",
+    },
+    "error.text.missing": {"de": "Bitte geben Sie einen Text ein.", "en": "Please enter a text."},
     "membership.consent_required": {
         "de": "Ohne Einwilligung können wir den Antrag nicht bearbeiten.",
         "en": "We cannot process the application without consent.",

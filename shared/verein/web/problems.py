@@ -11,11 +11,13 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from verein.decider import CommandConflict
+from verein.decider import CommandConflict, DomainRuleViolated
 from verein.web.errors import FieldError
 from verein.web.i18n import Language, negotiate, translate
 
 PROBLEM_JSON = "application/problem+json"
+RULE_STATUS = {"membership.unknown": 404, "membership.consent_required": 422}
+"""HTTP status of a broken business rule; the rest are conflicts with the current state (409)."""
 
 
 def problem(
@@ -54,6 +56,12 @@ def install_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
     def _conflict(_: CommandConflict) -> Response[str]:
         language = request_language(app)
         return problem(409, translate("problem.conflict", language), language=language)
+
+    @app.exception_handler(DomainRuleViolated)
+    def _rule(violation: DomainRuleViolated) -> Response[str]:
+        language = request_language(app)
+        status = RULE_STATUS.get(violation.code, 409)
+        return problem(status, translate(violation.code, language), language=language)
 
     @app.not_found
     def _not_found(_: Exception) -> Response[str]:

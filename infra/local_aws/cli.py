@@ -1,0 +1,277 @@
+"""``membership local``: the whole system on loopback, and ``membership local token``.
+
+``LocalStack`` is the same thing as a context manager for the end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any
+
+from local_aws.backend import BackendProcess, aws_environment, ensure_tables
+from local_aws.functions import FunctionRuntime, apply_environment
+from local_aws.gateway import LocalGateway
+from local_aws.jwt_auth import LocalCognito
+from local_aws.streams import DEAD_LETTER_FILE, StreamPoller
+from local_aws.template import LOCAL_REGION, load_template
+
+EVENT_STORE_TABLE = "EventStoreTable"
+STAFF_TOKEN_TTL_S = 12 * 3600
+
+
+def default_template_path() -> Path:
+    """infra/template.yaml next to this package (a source checkout or an editable install)."""
+    beside_package = Path(__file__).resolve().parent.parent / "template.yaml"
+    return beside_package if beside_package.exists() else Path.cwd() / "infra" / "template.yaml"
+
+
+class LocalStack:
+    """Backend, stream pollers, functions and gateway, started in dependency order.
+
+    The constructor starts everything; ``close()`` (or leaving the ``with`` block) stops it.
+    """
+
+    def __init__(
+        self,
+        template_path: str | Path | None = None,
+        data_dir: str | Path = ".local",
+        port: int = 0,
+        host: str = "127.0.0.1",
+        dynamodb_endpoint: str | None = None,
+        *,
+        journaled_tables: Sequence[str] = (EVENT_STORE_TABLE,),
+        pool_size: int = 8,
+        access_log: bool = False,
+        ready_timeout: float = 600.0,
+    ) -> None:
+        self.template = load_template(template_path or default_template_path())
+        self.data_dir = Path(data_dir).resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._saved_env: dict[str, str | None] = {}
+        self._backend: BackendProcess | None = None
+        self._pollers: list[StreamPoller] = []
+        self._gateway: LocalGateway | None = None
+        self._runtime: FunctionRuntime | None = None
+        self.cognito = LocalCognito(self.data_dir)
+        try:
+            tables = list(self.template.tables.values())
+            if dynamodb_endpoint:
+                self.dynamodb_endpoint = dynamodb_endpoint
+                ensure_tables(dynamodb_endpoint, tables)
+            else:
+                journaled = [self.template.table_name(t) for t in journaled_tables]
+                self._backend = BackendProcess(
+                    tables, self.data_dir, journaled_tables=journaled, host=host
+                ).start()
+                self.dynamodb_endpoint = self._backend.endpoint_url
+            self._set_env(aws_environment(self.dynamodb_endpoint))
+            self._set_env(apply_environment(self.template.functions.values()), restore_only=True)
+            self._runtime = FunctionRuntime(self.template.functions, pool_size)
+            self._runtime.prepare()
+            runtime = self._runtime
+
+            import boto3  # noqa: PLC0415 - keeps `membership local token` quick
+
+            dynamodb = boto3.client("dynamodb", endpoint_url=self.dynamodb_endpoint)
+            streams = boto3.client("dynamodbstreams", endpoint_url=self.dynamodb_endpoint)
+            for mapping in self.template.stream_mappings:
+                table = self.template.table_name(mapping.table)
+                arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+                self._pollers.append(
+                    StreamPoller(
+                        mapping,
+                        arn,
+                        streams,
+                        functools.partial(runtime.invoke, mapping.function),
+                        self.data_dir / DEAD_LETTER_FILE,
+                        region=LOCAL_REGION,
+                    ).start()
+                )
+            # The replayed journal is projected before the first request is served.
+            if not self.wait_for_projections(ready_timeout):
+                raise TimeoutError("the stream pollers did not catch up with the journal")
+            self._gateway = LocalGateway(
+                self.template.routes,
+                runtime.invoke,
+                self.cognito.verify,
+                host=host,
+                port=port,
+                access_log=access_log,
+            ).start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _set_env(self, values: dict[str, str | None], restore_only: bool = False) -> None:
+        """Apply ``values`` (None = unset) and remember what to restore on close.
+
+        With ``restore_only`` the values were already applied and are the previous ones.
+        """
+        for name, value in values.items():
+            if restore_only:
+                self._saved_env.setdefault(name, value)
+                continue
+            self._saved_env.setdefault(name, os.environ.get(name))
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    @property
+    def base_url(self) -> str:
+        if self._gateway is None:
+            raise RuntimeError("the stack is not running")
+        return self._gateway.base_url
+
+    @property
+    def replayed_writes(self) -> int:
+        return self._backend.replayed if self._backend else 0
+
+    def issue_token(self, groups: Sequence[str] = ("staff",), ttl: float = 3600.0) -> str:
+        return self.cognito.issue_token(groups=groups, ttl=ttl)
+
+    def wait_for_projections(self, timeout: float = 10.0) -> bool:
+        """True once every stream poller has delivered all records written so far."""
+        return all(poller.wait_idle(timeout) for poller in self._pollers)
+
+    def close(self) -> None:
+        # Reverse start order: no new requests, no stream reads, then the data goes away.
+        if self._gateway is not None:
+            self._gateway.close()
+            self._gateway = None
+        for poller in self._pollers:
+            poller.stop()
+        self._pollers.clear()
+        if self._backend is not None:
+            self._backend.stop()
+            self._backend = None
+        if self._runtime is not None:
+            self._runtime.close()
+            self._runtime = None
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env.clear()
+
+    def __enter__(self) -> LocalStack:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="membership", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    local = commands.add_parser("local", help="run the whole system on this machine")
+    local.add_argument("--port", type=int, default=3000, help="HTTP port (0: any free port)")
+    local.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    local.add_argument("--data-dir", default=".local", help="where data and keys are kept")
+    local.add_argument("--template", type=Path, default=None, help="SAM template to run")
+    local.add_argument(
+        "--dynamodb-endpoint",
+        default=None,
+        help="use this DynamoDB endpoint (e.g. DynamoDB Local) instead of the embedded one",
+    )
+    local.add_argument("--quiet", action="store_true", help="no access log")
+    local_commands = local.add_subparsers(dest="local_command")
+    token = local_commands.add_parser("token", help="print a staff token (JWT)")
+    token.add_argument(
+        "--group", action="append", dest="groups", help="Cognito group (repeatable; staff)"
+    )
+    token.add_argument(
+        "--data-dir", dest="token_data_dir", default=None, help="where the signing key is kept"
+    )
+    token.add_argument("--hours", type=float, default=12.0, help="validity (default 12)")
+    return parser
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous: dict[signal.Signals, Any] = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, handle)
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _run_local(args: argparse.Namespace) -> int:
+    print("Starting the local stack ...", flush=True)
+    try:
+        stack = LocalStack(
+            args.template,
+            args.data_dir,
+            port=args.port,
+            host=args.host,
+            dynamodb_endpoint=args.dynamodb_endpoint,
+            access_log=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        return 130
+    except OSError as error:  # typically: the port is taken
+        print(f"membership local: {error}", file=sys.stderr)
+        return 1
+    try:
+        base = stack.base_url
+        replayed = stack.replayed_writes
+        print(
+            f"Membership system running at {base}\n"
+            f"  Application form: {base}/membership/apply\n"
+            f"  Staff API:        {base}/staff/members  (Authorization: Bearer <token>)\n"
+            f"  DynamoDB:         {stack.dynamodb_endpoint}\n"
+            f"  Data:             {stack.data_dir} ({replayed} stored writes restored)\n"
+            f"Staff token (valid 12 h):\n{stack.issue_token(ttl=STAFF_TOKEN_TTL_S)}\n"
+            "ready - press Ctrl-C to stop",
+            flush=True,
+        )
+        _wait_for_signal()
+        print("Stopping ...", flush=True)
+    finally:
+        stack.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments or (arguments[0].startswith("-") and arguments[0] not in ("-h", "--help")):
+        arguments.insert(0, "local")  # `local` is the default command
+    args = _parser().parse_args(arguments)
+    if args.local_command == "token":
+        # `--data-dir` may come before or after `token`.
+        data_dir = args.token_data_dir or args.data_dir
+        token = LocalCognito(Path(data_dir)).issue_token(
+            groups=tuple(args.groups or ["staff"]), ttl=args.hours * 3600
+        )
+        print(token)
+        return 0
+    return _run_local(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,217 @@
+"""The whole system over real HTTP: `membership local` as the README's `make run` starts it."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from local_aws.cli import LocalStack
+from verein import runtime
+
+pytestmark = pytest.mark.e2e
+
+FORM = {
+    "name": "Erika Mustermann",
+    "email": "erika@example.org",
+    "organisation": "Muster GmbH",
+    "membership_type": "company",
+    "privacy_consent": "on",
+}
+
+
+def start(data_dir) -> LocalStack:
+    stack = LocalStack(data_dir=data_dir, port=0)
+    runtime.reset()  # the functions' clients must reach this stack's backend
+    return stack
+
+
+@pytest.fixture
+def stack(tmp_path) -> Iterator[LocalStack]:
+    with start(tmp_path / "data") as running:
+        yield running
+    runtime.reset()
+
+
+def staff(stack: LocalStack) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.issue_token(groups=('staff',))}"}
+
+
+def wait_for_member(client: httpx.Client, stack: LocalStack, member_id: str, timeout: float = 2.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        listing = client.get("/staff/members?status=applied", headers=staff(stack)).json()
+        found = [m for m in listing["members"] if m["member_id"] == member_id]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError(f"{member_id} did not appear in the staff view within {timeout} s")
+
+
+def test_a_form_post_reaches_the_staff_view_and_survives_a_restart(tmp_path):
+    data_dir = tmp_path / "data"
+    with start(data_dir) as stack, httpx.Client(base_url=stack.base_url) as client:
+        form = client.get("/membership/apply")
+        assert form.status_code == 200
+        assert "Mitgliedsantrag" in form.text
+        assert "Membership application" in client.get("/membership/apply?lang=en").text
+
+        thanks = client.post("/membership/applications", data=FORM)
+        assert thanks.status_code == 200
+        assert "Vielen Dank" in thanks.text
+        member_id = re.search(r"Antragsnummer: ([0-9a-f-]{36})", thanks.text).group(1)
+
+        member = wait_for_member(client, stack, member_id)
+        assert member["email"] == "erika@example.org"
+        detail = client.get(f"/staff/members/{member_id}", headers=staff(stack)).json()
+        assert [h["event_type"] for h in detail["history"]] == ["MembershipApplied"]
+    runtime.reset()
+
+    with start(data_dir) as stack, httpx.Client(base_url=stack.base_url) as client:
+        member = wait_for_member(client, stack, member_id)
+        assert member["applicant_name"] == "Erika Mustermann"
+        again = client.post("/membership/applications", data=FORM)
+        assert member_id in again.text  # the claim survived the restart too
+    runtime.reset()
+
+
+def test_staff_routes_reject_missing_forged_and_foreign_tokens(stack, tmp_path):
+    with httpx.Client(base_url=stack.base_url) as client:
+        assert client.get("/staff/members").status_code == 401
+        assert (
+            client.get("/staff/members", headers={"Authorization": "Bearer x.y.z"}).status_code
+            == 401
+        )
+        token = stack.issue_token(groups=("staff",))
+        header, payload, signature = token.split(".")
+        forged = f"{header}.{payload}.{signature[::-1]}"
+        assert (
+            client.get("/staff/members", headers={"Authorization": f"Bearer {forged}"}).status_code
+            == 401
+        )
+        # A token signed by another key (another machine's local stack) is forged too.
+        with LocalStack(data_dir=tmp_path / "other", port=0) as other:
+            foreign = other.issue_token(groups=("staff",))
+        runtime.reset()
+        assert (
+            client.get("/staff/members", headers={"Authorization": f"Bearer {foreign}"}).status_code
+            == 401
+        )
+        member = stack.issue_token(groups=("members",))
+        assert (
+            client.get("/staff/members", headers={"Authorization": f"Bearer {member}"}).status_code
+            == 403
+        )
+        assert client.get("/staff/members", headers=staff(stack)).status_code == 200
+        assert client.get("/nowhere").status_code == 404
+
+
+def test_invalid_input_over_http_is_4xx_and_stores_nothing(stack):
+    with httpx.Client(base_url=stack.base_url) as client:
+        page = client.post(
+            "/membership/applications",
+            data={**FORM, "email": "nope"},
+            headers={"Accept-Language": "en"},
+        )
+        assert page.status_code == 422
+        assert "Please enter a valid e-mail address." in page.text
+        problem = client.post(
+            "/membership/applications", content=b"{", headers={"Content-Type": "application/json"}
+        )
+        assert problem.status_code == 422
+        assert problem.headers["content-type"] == "application/problem+json"
+        assert stack.wait_for_projections(5)
+        assert client.get("/staff/members", headers=staff(stack)).json()["count"] == 0
+
+
+def race(count: int, send) -> list[httpx.Response]:
+    """Fire ``count`` requests at once from as many threads."""
+    barrier = threading.Barrier(count)
+    replies: list[httpx.Response] = [None] * count  # type: ignore[list-item]
+
+    def worker(i: int) -> None:
+        with httpx.Client(timeout=60) as client:
+            barrier.wait()
+            replies[i] = send(client, i)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return replies
+
+
+def test_many_concurrent_commands_on_one_stream_lose_and_double_nothing(stack):
+    with httpx.Client(base_url=stack.base_url) as client:
+        member_id = client.post(
+            "/membership/applications", json={**FORM, "privacy_consent": True}
+        ).json()["application_id"]
+        headers = staff(stack)
+        replies = race(
+            24,
+            lambda c, i: c.post(
+                f"{stack.base_url}/staff/members/{member_id}/notes",
+                json={"text": f"note {i}"},
+                headers=headers,
+            ),
+        )
+        statuses = [r.status_code for r in replies]
+        assert set(statuses) <= {202, 409}, statuses
+        accepted = [r.json() for r in replies if r.status_code == 202]
+        history = client.get(f"/staff/members/{member_id}", headers=headers).json()["history"]
+        notes = [h for h in history if h["event_type"] == "MemberNoteAdded"]
+        assert len(notes) == len(accepted)
+        assert [h["version"] for h in history] == list(range(1, len(history) + 1))
+        assert sorted(a["version"] for a in accepted) == [h["version"] for h in notes]
+        assert sorted(n["data"]["text"] for n in notes) == sorted(
+            f"note {i}" for i, r in enumerate(replies) if r.status_code == 202
+        )
+        assert stack.wait_for_projections(10)
+        summary = client.get(f"/staff/members/{member_id}", headers=headers).json()["summary"]
+        assert summary["note_count"] == len(notes)
+        assert summary["position"] == len(history)
+
+
+def test_the_same_application_sent_five_times_at_once_is_stored_once(stack):
+    replies = race(
+        5,
+        lambda c, i: c.post(
+            f"{stack.base_url}/membership/applications", json={**FORM, "privacy_consent": True}
+        ),
+    )
+    assert [r.status_code for r in replies] == [202] * 5
+    ids = {r.json()["application_id"] for r in replies}
+    assert len(ids) == 1
+    assert sorted(r.json()["already_received"] for r in replies) == [False, True, True, True, True]
+    with httpx.Client(base_url=stack.base_url) as client:
+        assert stack.wait_for_projections(10)
+        listing = client.get("/staff/members", headers=staff(stack)).json()
+        assert [m["member_id"] for m in listing["members"]] == list(ids)
+        (member_id,) = ids
+        history = client.get(f"/staff/members/{member_id}", headers=staff(stack)).json()["history"]
+        assert len(history) == 1
+
+
+def test_the_same_note_sent_five_times_at_once_with_one_key_is_stored_once(stack):
+    with httpx.Client(base_url=stack.base_url) as client:
+        member_id = client.post(
+            "/membership/applications", json={**FORM, "privacy_consent": True}
+        ).json()["application_id"]
+    headers = {**staff(stack), "Idempotency-Key": "retry-1"}
+    replies = race(
+        5,
+        lambda c, i: c.post(
+            f"{stack.base_url}/staff/members/{member_id}/notes",
+            json={"text": "once"},
+            headers=headers,
+        ),
+    )
+    assert [r.status_code for r in replies] == [202] * 5
+    assert sorted(r.json()["already_received"] for r in replies) == [False, True, True, True, True]
+    with httpx.Client(base_url=stack.base_url) as client:
+        history = client.get(f"/staff/members/{member_id}", headers=staff(stack)).json()["history"]
+    assert [h["event_type"] for h in history] == ["MembershipApplied", "MemberNoteAdded"]
