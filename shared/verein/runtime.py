@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 
+REQUIRED_ENVIRONMENT = ("EVENT_STORE_TABLE", "VIEWS_TABLE")
+"""Set for every function by infra/template.yaml (Globals)."""
+
+
 @cache
 def dynamodb() -> DynamoDBClient:
     # Standard retry mode backs off on throttling; the command layer handles conflicts itself.
