@@ -50,6 +50,7 @@ class ApiClient:
         body: bytes = b"",
         headers: Sequence[tuple[str, str]] = (),
         claims: Mapping[str, Any] | None = None,
+        request_id: str | None = None,
     ) -> Reply:
         raw_path, _, raw_query = target.partition("?")
         matched = self._routes.match(method, raw_path)
@@ -65,6 +66,7 @@ class ApiClient:
             body=body,
             source_ip="127.0.0.1",
             claims=claims if route.requires_jwt else None,
+            request_id=request_id,
         )
         response = self.invoke(route.function, event)
         return _reply(translate_response(response))

@@ -1,5 +1,7 @@
 """The API functions on moto, called with API Gateway's exact events (routes from the template)."""
 
+import io
+import json
 import re
 
 import pytest
@@ -260,3 +262,50 @@ def test_a_note_on_an_unknown_member_is_404_and_stores_nothing(api, aws):
     )
     assert reply.status == 404
     assert stored_items(aws) == []
+
+
+def test_the_correlation_id_is_the_request_id_in_the_logs(api, monkeypatch):
+    import functions.public_api.app as public_api
+
+    logs = io.StringIO()
+    monkeypatch.setattr(public_api.logger.registered_handler, "stream", logs)
+    level = public_api.logger.log_level
+    public_api.logger.setLevel("INFO")
+    try:
+        member_id = api.post_json(
+            "/membership/applications", {**FORM, "privacy_consent": True}, request_id="req-4711"
+        ).json()["application_id"]
+    finally:
+        public_api.logger.setLevel(level)
+    logged = [json.loads(line) for line in logs.getvalue().splitlines()]
+    assert any(
+        entry.get("correlation_id") == "req-4711" and entry.get("application_id") == member_id
+        for entry in logged
+    ), logged
+    (entry,) = api.staff_get(f"/staff/members/{member_id}").json()["history"]
+    assert entry["correlation_id"] == "req-4711"
+
+
+def test_when_retries_run_out_the_client_gets_a_409_problem(api, aws, monkeypatch):
+    from verein import runtime
+    from verein.eventstore import ConcurrencyError
+
+    member_id = api.post_json("/membership/applications", {**FORM, "privacy_consent": True}).json()[
+        "application_id"
+    ]
+    store = runtime.event_store()
+
+    def always_behind(stream_id, expected_version, events, **kwargs):
+        raise ConcurrencyError(stream_id, expected_version)
+
+    monkeypatch.setattr(store, "append", always_behind)
+    monkeypatch.setattr("verein.decider.time.sleep", lambda _: None)
+    reply = api.request(
+        "POST",
+        f"/staff/members/{member_id}/notes",
+        body=b'{"text": "x"}',
+        headers=[("content-type", "application/json"), ("accept-language", "en")],
+        claims={"sub": "anna", "cognito:groups": "[staff]"},
+    )
+    assert reply.status == 409
+    assert reply.json()["title"].startswith("The data was changed concurrently")

@@ -1,22 +1,32 @@
 """The event store: the system's only source of truth.
 
-Promises (each proven by the named tests; ARCHITECTURE.md lists them too):
+Promises, each with the tests that prove it (ARCHITECTURE.md explains the design):
 
 1. Optimistic concurrency: an append after a stale ``expected_version`` raises
-   ``ConcurrencyError`` and writes nothing (``tests/test_eventstore_contract.py``,
-   ``tests/test_races.py``).
-2. Atomic commits: all domain events of one append, and the unique-key claims that go with
-   them, are written together or not at all: one item per commit, a transaction when claims are
-   taken (``test_eventstore_contract.py::test_claim_conflict_writes_nothing``).
-3. Unique claims: a claimed key (e.g. one open application per e-mail address) belongs to one
-   stream; a second append that claims it raises ``ClaimTaken`` and writes nothing, so a double
-   submission yields the first result and no second domain event.
-4. Cheap decisions: ``head`` reads one item (the latest commit, which carries the snapshot of
-   the decision state written in the same put as the events), whatever the stream's length.
+   ``ConcurrencyError`` and writes nothing; the command runner re-decides on fresh state with
+   jittered backoff and finally gives up with ``CommandConflict`` (HTTP 409).
+   tests/test_eventstore_contract.py (``test_stale_expected_version_fails_and_writes_nothing``,
+   ``test_threads_racing_on_one_stream_never_share_a_version``, the hypothesis property
+   ``test_any_sequence_of_appends_keeps_versions_gap_free``), tests/test_decider.py,
+   tests/test_end_to_end.py::test_many_concurrent_commands_on_one_stream_lose_and_double_nothing.
+2. Atomic commits: all domain events of one append are one item (one conditional PutItem);
+   the claims that go with them join in one TransactWriteItems: all or nothing.
+   ``test_claim_conflict_writes_nothing``,
+   ``test_concurrency_error_beats_claims_and_writes_nothing``.
+3. Idempotent commands: a claimed key (one open application per e-mail address, a client's
+   Idempotency-Key) belongs to one stream; a repeated command fails as a whole with
+   ``ClaimTaken`` and the use case answers with the first result.
+   tests/test_api.py (double submission, repeated key),
+   tests/test_end_to_end.py (the same application / note five times at once).
+4. Cheap decisions: ``head`` reads one item, the latest commit, which carries the snapshot of
+   the decision state written in the same put as the domain events; a missing or old-schema
+   snapshot falls back to a full replay. tests/test_decider.py; ``make bench`` counts it.
 5. Schema evolution: stored domain events keep their ``schema_version``; older versions are
-   upcast on read (``tests/test_eventstore_contract.py::test_old_schema_is_upcast``).
-6. Metadata: event id, occurred-at, correlation id (the request's id, as in the logs),
-   causation id, actor and data subject are stored with every domain event.
+   upcast on read. ``test_old_schema_is_upcast``.
+6. Metadata: event id, occurred-at, correlation id (the request id that Powertools' logger
+   logs), causation id, actor and data subject are stored with every domain event.
+   ``test_append_then_load_round_trips_payload_and_metadata``,
+   tests/test_api.py::test_the_correlation_id_is_the_request_id_in_the_logs.
 """
 
 from verein.eventstore.model import (
