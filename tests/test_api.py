@@ -175,7 +175,10 @@ def test_a_record_that_cannot_be_projected_is_reported_alone(api, aws):
         reverse=True,
     )
     broken = {**good, "dynamodb": {**good["dynamodb"], "SequenceNumber": "999"}}
-    broken["dynamodb"]["NewImage"] = {**good["dynamodb"]["NewImage"], "events": {"S": "garbage"}}
+    broken["dynamodb"]["NewImage"] = {
+        **good["dynamodb"]["NewImage"],
+        "events": {"S": '[{"type": 1}]'},
+    }
     result = api.project([claim, broken, good])
     assert result == {"batchItemFailures": [{"itemIdentifier": "999"}]}
     assert api.staff_get("/staff/members").json()["count"] == 1

@@ -52,6 +52,7 @@ from tests.benchmarks.dynamodb_meter import Meter  # noqa: E402
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 PREFILL = int(os.environ.get("BENCH_PREFILL", "2000"))
 OPS = int(os.environ.get("BENCH_OPS", "200"))
+LONG_OPS = max(10, OPS // 4)
 CONTEXT = CommandContext(correlation_id="bench", actor="bench")
 
 
@@ -223,28 +224,31 @@ def ours(client: Any, meter: Meter, table: str) -> dict[str, Row]:
 
     rows["create"] = measure(meter, "create a stream (1 domain event)", OPS, create)
 
-    short, long = "note#short", "note#long"
-    execute(store, notes_decider, short, TakeNote(text="a"), CONTEXT)
-    for i in range(100):
-        execute(store, notes_decider, long, TakeNote(text=str(i)), CONTEXT)
+    # Each measured op works on its own stream of the stated length, so lengths stay put.
+    shorts = [f"note#short-{i}" for i in range(OPS)]
+    for stream in shorts:
+        execute(store, notes_decider, stream, TakeNote(text="a"), CONTEXT, new_stream=True)
+    longs = [f"note#long-{i}" for i in range(LONG_OPS)]
+    for stream in longs:
+        for n in range(100):
+            execute(store, notes_decider, stream, TakeNote(text=str(n)), CONTEXT)
 
     rows["decide short"] = measure(
         meter,
-        "load-decide-append, short stream (from 1 event)",
+        "load-decide-append, 1-event stream",
         OPS,
-        lambda i: execute(store, notes_decider, short, TakeNote(text=str(i)), CONTEXT),
+        lambda i: execute(store, notes_decider, shorts[i], TakeNote(text="b"), CONTEXT),
     )
     rows["decide long"] = measure(
         meter,
-        "load-decide-append, long stream (from 101 events)",
-        OPS,
-        lambda i: execute(store, notes_decider, long, TakeNote(text=str(i)), CONTEXT),
+        "load-decide-append, 100-event stream",
+        LONG_OPS,
+        lambda i: execute(store, notes_decider, longs[i], TakeNote(text="b"), CONTEXT),
     )
-    hundred = "note#hundred"
-    store.append(
-        hundred, 0, [NewEvent(NoteTaken(text=str(i)), CONTEXT.metadata()) for i in range(100)]
+    # Built by 100 commands: 100 commit items, the worst case for a full load.
+    rows["load 100"] = measure(
+        meter, "load a 100-event stream (100 commits)", LONG_OPS, lambda i: store.load(longs[i])
     )
-    rows["load 100"] = measure(meter, "load a 100-event stream", OPS, lambda i: store.load(hundred))
     return rows
 
 
@@ -271,33 +275,36 @@ def theirs(client: Any, meter: Meter, table: str) -> tuple[dict[str, Row], str]:
     rows["create"] = measure(
         meter, "create a stream (1 domain event)", OPS, lambda i: app.save(Note())
     )
-    short = Note()
-    app.save(short)
-    long = Note()
-    for i in range(100):
-        long.take(str(i))
-    app.save(long)
+    shorts = [Note() for _ in range(OPS)]
+    app.save(*shorts)
+    longs = []
+    for _ in range(LONG_OPS):
+        note = Note()
+        for n in range(99):
+            note.take(str(n))
+        app.save(note)
+        longs.append(note.id)
 
-    def load_decide_append(aggregate_id: Any) -> Callable[[int], None]:
+    def load_decide_append(ids: list[Any]) -> Callable[[int], None]:
         def step(i: int) -> None:
-            note = app.repository.get(aggregate_id)
-            note.take(str(i))
+            note = app.repository.get(ids[i])
+            note.take("b")
             app.save(note)
 
         return step
 
     rows["decide short"] = measure(
-        meter, "load-decide-append, short stream (from 1 event)", OPS, load_decide_append(short.id)
+        meter, "load-decide-append, 1-event stream", OPS, load_decide_append([n.id for n in shorts])
     )
     rows["decide long"] = measure(
-        meter, "load-decide-append, long stream (from 101 events)", OPS, load_decide_append(long.id)
+        meter, "load-decide-append, 100-event stream", LONG_OPS, load_decide_append(longs)
     )
-    hundred = Note()
-    for i in range(99):
-        hundred.take(str(i))
-    app.save(hundred)
+    # The streams are 101 events long now: load the next ones' worth (same length as ours).
     rows["load 100"] = measure(
-        meter, "load a 100-event stream", OPS, lambda i: app.repository.get(hundred.id)
+        meter,
+        "load a 100-event stream (100 commits)",
+        LONG_OPS,
+        lambda i: app.repository.get(longs[i], version=100),
     )
 
     # Two writers decide on the same version and append.

@@ -7,8 +7,9 @@ Item layout in the event store table (see ARCHITECTURE.md, "Key design"):
   so two writers deciding on the same state collide on the same key, and the conditional put
   lets exactly one of them in.
 - ``last_version``: version of the commit's last domain event.
-- ``events``: list of ``{type, schema, data, meta}``; ``data`` and ``meta`` are JSON strings so
-  that payloads round-trip exactly (no Decimal conversion, no empty-string rules).
+- ``events``: one JSON string holding the list of ``{type, schema, data, meta}``, so payloads
+  round-trip exactly (no Decimal conversion, no empty-string rules) and the item stays flat,
+  which keeps (de)serialization cheap on every read and change record.
 - ``snapshot`` / ``snapshot_schema``: the decision state after this commit (optional).
 - ``item_kind`` = ``commit`` (claims are ``claim``), so change-stream readers can tell them apart.
 
@@ -26,6 +27,15 @@ from verein.eventstore.model import EventMetadata, NewEvent, RecordedEvent, regi
 from verein.eventstore.port import Snapshot
 
 COMMIT = "commit"
+HEAD_ATTRIBUTES = (
+    "stream_id",
+    "version",
+    "last_version",
+    "item_kind",
+    "snapshot",
+    "snapshot_schema",
+)
+"""What a decision reads of the latest commit: everything but its domain events."""
 CLAIM = "claim"
 
 
@@ -42,15 +52,19 @@ def commit_item(
         "last_version": first_version + len(events) - 1,
         "item_kind": COMMIT,
         "committed_at": committed_at.isoformat(),
-        "events": [
-            {
-                "type": e.payload.event_type,
-                "schema": e.payload.schema_version,
-                "data": e.payload.model_dump_json(),
-                "meta": e.metadata.model_dump_json(),
-            }
-            for e in events
-        ],
+        "events": json.dumps(
+            [
+                {
+                    "type": e.payload.event_type,
+                    "schema": e.payload.schema_version,
+                    "data": e.payload.model_dump(mode="json"),
+                    "meta": e.metadata.model_dump(mode="json"),
+                }
+                for e in events
+            ],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ),
     }
     if snapshot is not None:
         item["snapshot"] = snapshot.data
@@ -70,10 +84,10 @@ def recorded_events(item: Mapping[str, Any]) -> list[RecordedEvent]:
         RecordedEvent(
             stream_id=stream_id,
             version=first + offset,
-            payload=registry.decode(str(raw["type"]), int(raw["schema"]), json.loads(raw["data"])),
-            metadata=EventMetadata.model_validate_json(raw["meta"]),
+            payload=registry.decode(str(raw["type"]), int(raw["schema"]), raw["data"]),
+            metadata=EventMetadata.model_validate(raw["meta"]),
         )
-        for offset, raw in enumerate(item["events"])
+        for offset, raw in enumerate(json.loads(item["events"]))
     ]
 
 

@@ -120,7 +120,9 @@ class DynamoDBEventStore:
         ]
 
     def head(self, stream_id: str) -> StreamHead:
-        found = self._query(stream_id, "version > :v", 0, descending=True)
+        found = self._query(
+            stream_id, "version > :v", 0, descending=True, attributes=codec.HEAD_ATTRIBUTES
+        )
         if not found:
             return StreamHead(version=0, snapshot=None)
         latest = found[0]
@@ -137,7 +139,13 @@ class DynamoDBEventStore:
         return str(from_attribute_values(response["Item"])["owner_stream_id"])
 
     def _query(
-        self, stream_id: str, condition: str, version: int, *, descending: bool = False
+        self,
+        stream_id: str,
+        condition: str,
+        version: int,
+        *,
+        descending: bool = False,
+        attributes: tuple[str, ...] = (),
     ) -> list[dict[str, Any]]:
         """Items of one stream; ``descending`` reads only the newest matching item."""
         request: dict[str, Any] = {
@@ -146,6 +154,10 @@ class DynamoDBEventStore:
             "ExpressionAttributeValues": to_attribute_values({":s": stream_id, ":v": version}),
             "ConsistentRead": True,
         }
+        if attributes:
+            names = {f"#a{i}": name for i, name in enumerate(attributes)}
+            request["ProjectionExpression"] = ", ".join(names)
+            request["ExpressionAttributeNames"] = names
         if descending:
             request.update(ScanIndexForward=False, Limit=1)
             response = self._client.query(**request)
