@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 from local_aws.backend import BackendProcess, aws_environment
 from local_aws.template import LocalTemplate, load_template
 from verein import runtime

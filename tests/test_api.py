@@ -6,20 +6,14 @@ import re
 
 import pytest
 
+from local_aws.jwt_auth import LocalCognito
 from tests.api_client import ApiClient
-
-FORM = {
-    "name": "Erika Mustermann",
-    "email": "erika@example.org",
-    "organisation": "Muster GmbH",
-    "membership_type": "company",
-    "privacy_consent": "on",
-}
+from tests.samples import FORM, JSON_APPLICATION
 
 
 @pytest.fixture
-def api(aws, template):
-    return ApiClient(template, aws.endpoint_url)
+def api(aws, template, tmp_path):
+    return ApiClient(template, aws.endpoint_url, LocalCognito(tmp_path))
 
 
 def stored_items(aws):
@@ -64,7 +58,7 @@ def test_json_gets_202_with_the_application_id(api):
 
 
 def test_a_double_submission_returns_the_first_application_and_stores_nothing(api, aws):
-    first = api.post_json("/membership/applications", {**FORM, "privacy_consent": True})
+    first = api.post_json("/membership/applications", JSON_APPLICATION)
     again = api.post_json(
         "/membership/applications",
         {**FORM, "email": " ERIKA@example.org", "privacy_consent": True},
@@ -135,9 +129,9 @@ def test_malformed_bodies_get_a_4xx_problem_never_a_500(api, aws, content_type, 
 
 
 def test_the_staff_list_and_detail_show_the_projected_application(api, aws):
-    application_id = api.post_json(
-        "/membership/applications", {**FORM, "privacy_consent": True}
-    ).json()["application_id"]
+    application_id = api.post_json("/membership/applications", JSON_APPLICATION).json()[
+        "application_id"
+    ]
     assert api.staff_get("/staff/members?status=applied").json()["count"] == 0
     result = api.project(api.change_records(aws.event_store_table))
     assert result == {"batchItemFailures": []}
@@ -159,7 +153,7 @@ def test_the_staff_list_and_detail_show_the_projected_application(api, aws):
 
 
 def test_redelivered_change_records_do_not_change_the_view(api, aws):
-    api.post_json("/membership/applications", {**FORM, "privacy_consent": True})
+    api.post_json("/membership/applications", JSON_APPLICATION)
     records = api.change_records(aws.event_store_table)
     assert api.project(records) == {"batchItemFailures": []}
     before = aws.dynamodb.scan(TableName=aws.views_table)["Items"]
@@ -168,7 +162,7 @@ def test_redelivered_change_records_do_not_change_the_view(api, aws):
 
 
 def test_a_record_that_cannot_be_projected_is_reported_alone(api, aws):
-    api.post_json("/membership/applications", {**FORM, "privacy_consent": True})
+    api.post_json("/membership/applications", JSON_APPLICATION)
     (good, claim) = sorted(
         api.change_records(aws.event_store_table),
         key=lambda r: r["dynamodb"]["NewImage"]["item_kind"]["S"],
@@ -185,13 +179,10 @@ def test_a_record_that_cannot_be_projected_is_reported_alone(api, aws):
 
 
 def test_staff_routes_need_the_staff_group(api):
-    reply = api.staff_get("/staff/members", claims={"sub": "x", "cognito:groups": "[members]"})
+    reply = api.staff_get("/staff/members", groups=("members",))
     assert reply.status == 403
     assert reply.headers["content-type"] == "application/problem+json"
-    assert (
-        api.staff_get("/staff/members", claims={"sub": "x", "cognito:groups": "[staff]"}).status
-        == 200
-    )
+    assert api.staff_get("/staff/members", groups=("staff", "board")).status == 200
 
 
 def test_unknown_member_is_404_and_bad_parameters_are_422(api):
@@ -212,16 +203,15 @@ def test_openapi_documents_the_routes():
 
 
 def test_staff_notes_append_to_the_member_stream_with_the_staff_actor(api, aws):
-    member_id = api.post_json("/membership/applications", {**FORM, "privacy_consent": True}).json()[
-        "application_id"
-    ]
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
     for text in ("Telefonat am Montag", "Unterlagen erhalten"):
         reply = api.request(
             "POST",
             f"/staff/members/{member_id}/notes",
             body=f'{{"text": "{text}"}}'.encode(),
             headers=[("content-type", "application/json")],
-            claims={"sub": "anna", "cognito:groups": "[staff]"},
+            groups=("staff",),
+            subject="anna",
         )
         assert reply.status == 202, reply.text
     assert reply.json()["version"] == 3
@@ -237,9 +227,7 @@ def test_staff_notes_append_to_the_member_stream_with_the_staff_actor(api, aws):
 
 
 def test_a_note_with_a_repeated_idempotency_key_is_stored_once(api):
-    member_id = api.post_json("/membership/applications", {**FORM, "privacy_consent": True}).json()[
-        "application_id"
-    ]
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
 
     def send():
         return api.request(
@@ -247,7 +235,8 @@ def test_a_note_with_a_repeated_idempotency_key_is_stored_once(api):
             f"/staff/members/{member_id}/notes",
             body=b'{"text": "x"}',
             headers=[("content-type", "application/json"), ("idempotency-key", "k-1")],
-            claims={"sub": "anna", "cognito:groups": "[staff]"},
+            groups=("staff",),
+            subject="anna",
         ).json()
 
     assert send() == {"member_id": member_id, "version": 2, "already_received": False}
@@ -261,7 +250,8 @@ def test_a_note_on_an_unknown_member_is_404_and_stores_nothing(api, aws):
         "/staff/members/00000000-0000-0000-0000-000000000000/notes",
         body=b'{"text": "x"}',
         headers=[("content-type", "application/json")],
-        claims={"sub": "anna", "cognito:groups": "[staff]"},
+        groups=("staff",),
+        subject="anna",
     )
     assert reply.status == 404
     assert stored_items(aws) == []
@@ -276,7 +266,7 @@ def test_the_correlation_id_is_the_request_id_in_the_logs(api, monkeypatch):
     public_api.logger.setLevel("INFO")
     try:
         member_id = api.post_json(
-            "/membership/applications", {**FORM, "privacy_consent": True}, request_id="req-4711"
+            "/membership/applications", JSON_APPLICATION, request_id="req-4711"
         ).json()["application_id"]
     finally:
         public_api.logger.setLevel(level)
@@ -293,9 +283,7 @@ def test_when_retries_run_out_the_client_gets_a_409_problem(api, aws, monkeypatc
     from verein import runtime
     from verein.eventstore import ConcurrencyError
 
-    member_id = api.post_json("/membership/applications", {**FORM, "privacy_consent": True}).json()[
-        "application_id"
-    ]
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
     store = runtime.event_store()
 
     def always_behind(stream_id, expected_version, events, **kwargs):
@@ -308,7 +296,8 @@ def test_when_retries_run_out_the_client_gets_a_409_problem(api, aws, monkeypatc
         f"/staff/members/{member_id}/notes",
         body=b'{"text": "x"}',
         headers=[("content-type", "application/json"), ("accept-language", "en")],
-        claims={"sub": "anna", "cognito:groups": "[staff]"},
+        groups=("staff",),
+        subject="anna",
     )
     assert reply.status == 409
     assert reply.json()["title"].startswith("The data was changed concurrently")

@@ -1,21 +1,16 @@
 """The command runner: snapshot reads, replay fallback, retries on lost races."""
 
 import pytest
+
+from tests.samples import application
 from verein.decider import CommandConflict, execute, load_state
 from verein.eventstore import CommandContext, ConcurrencyError, NewEvent, Snapshot
 from verein.eventstore.memory import InMemoryEventStore
-from verein.membership.decider import ApplyForMembership, membership_decider
-from verein.membership.events import MembershipApplied, MembershipType
+from verein.membership.decider import membership_decider
+from verein.membership.events import MembershipApplied
 
 CONTEXT = CommandContext(correlation_id="c", actor="test")
-COMMAND = ApplyForMembership(
-    applicant_name="A",
-    email="a@example.org",
-    organisation=None,
-    membership_type=MembershipType.COMPANY,
-    language="de",
-    privacy_consent=True,
-)
+COMMAND = application()
 
 
 class CountingStore(InMemoryEventStore):

@@ -9,18 +9,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from local_aws.cli import LocalStack
+from tests.samples import FORM, JSON_APPLICATION
 from verein import runtime
 
 pytestmark = pytest.mark.e2e
-
-FORM = {
-    "name": "Erika Mustermann",
-    "email": "erika@example.org",
-    "organisation": "Muster GmbH",
-    "membership_type": "company",
-    "privacy_consent": "on",
-}
 
 
 def start(data_dir) -> LocalStack:
@@ -147,9 +141,9 @@ def race(count: int, send) -> list[httpx.Response]:
 
 def test_many_concurrent_commands_on_one_stream_lose_and_double_nothing(stack):
     with httpx.Client(base_url=stack.base_url) as client:
-        member_id = client.post(
-            "/membership/applications", json={**FORM, "privacy_consent": True}
-        ).json()["application_id"]
+        member_id = client.post("/membership/applications", json=JSON_APPLICATION).json()[
+            "application_id"
+        ]
         headers = staff(stack)
         replies = race(
             24,
@@ -179,9 +173,7 @@ def test_many_concurrent_commands_on_one_stream_lose_and_double_nothing(stack):
 def test_the_same_application_sent_five_times_at_once_is_stored_once(stack):
     replies = race(
         5,
-        lambda c, i: c.post(
-            f"{stack.base_url}/membership/applications", json={**FORM, "privacy_consent": True}
-        ),
+        lambda c, i: c.post(f"{stack.base_url}/membership/applications", json=JSON_APPLICATION),
     )
     assert [r.status_code for r in replies] == [202] * 5
     ids = {r.json()["application_id"] for r in replies}
@@ -198,9 +190,9 @@ def test_the_same_application_sent_five_times_at_once_is_stored_once(stack):
 
 def test_the_same_note_sent_five_times_at_once_with_one_key_is_stored_once(stack):
     with httpx.Client(base_url=stack.base_url) as client:
-        member_id = client.post(
-            "/membership/applications", json={**FORM, "privacy_consent": True}
-        ).json()["application_id"]
+        member_id = client.post("/membership/applications", json=JSON_APPLICATION).json()[
+            "application_id"
+        ]
     headers = {**staff(stack), "Idempotency-Key": "retry-1"}
     replies = race(
         5,

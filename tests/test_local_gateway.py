@@ -23,6 +23,7 @@ import jwt
 import pytest
 from botocore.config import Config
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from local_aws.backend import JOURNAL_FILE, JournalingMiddleware
 from local_aws.cli import LocalStack, main
 from local_aws.gateway import RouteTable

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from local_aws.template import (
     LocalTemplate,
     TemplateError,
     load_template,
     load_yaml,
 )
-from moto import mock_aws
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "infra" / "template.yaml"
 

@@ -2,26 +2,15 @@
 
 from hypothesis import given
 from hypothesis import strategies as st
+
+from tests.samples import application
 from verein.eventstore import CommandContext
 from verein.eventstore.memory import InMemoryEventStore
-from verein.membership.decider import ApplyForMembership
-from verein.membership.events import MembershipType
 from verein.membership.service import apply_for_membership
 from verein.projections.member_views import InMemoryMemberViews, ViewChangedConcurrently
 from verein.projections.projector import MemberDirectoryProjector
 
 CONTEXT = CommandContext(correlation_id="c", actor="test")
-
-
-def application(n: int) -> ApplyForMembership:
-    return ApplyForMembership(
-        applicant_name=f"Person {n}",
-        email=f"p{n}@example.org",
-        organisation=None if n % 2 else f"Firma {n}",
-        membership_type=MembershipType.COMPANY if n % 2 else MembershipType.INDIVIDUAL,
-        language="de",
-        privacy_consent=True,
-    )
 
 
 @given(

@@ -3,6 +3,8 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
+from tests.samples import application
 from verein.decider import DomainRuleViolated
 from verein.membership.decider import (
     ApplyForMembership,
@@ -46,14 +48,7 @@ def test_applying_twice_on_the_same_stream_is_refused(command):
 
 
 def test_no_consent_no_application():
-    command = ApplyForMembership(
-        applicant_name="A",
-        email="a@example.org",
-        organisation=None,
-        membership_type=MembershipType.INDIVIDUAL,
-        language="de",
-        privacy_consent=False,
-    )
+    command = application(consent=False)
     with pytest.raises(DomainRuleViolated):
         decide(command, Membership())
 

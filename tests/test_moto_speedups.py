@@ -3,8 +3,9 @@
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from local_aws import moto_speedups
 from moto import mock_aws
+
+from local_aws import moto_speedups
 
 
 @pytest.fixture

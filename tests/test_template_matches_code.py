@@ -2,12 +2,11 @@
 
 from datetime import UTC, datetime
 
+import functions.public_api.app as public_api
+import functions.staff_api.app as staff_api
 from verein import runtime
 from verein.eventstore import codec
 from verein.projections import member_views
-
-import functions.public_api.app as public_api
-import functions.staff_api.app as staff_api
 
 RESOLVERS = {"PublicApiFunction": public_api.app, "StaffApiFunction": staff_api.app}
 

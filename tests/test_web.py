@@ -2,6 +2,7 @@
 
 import pytest
 from pydantic import ValidationError
+
 from verein.web.errors import translate_errors
 from verein.web.i18n import MESSAGES, negotiate
 from verein.web.membership_form import MembershipApplicationRequest, render_form

@@ -261,7 +261,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(_json_response(400, "Bad Request"), "")
             return
         request_id = base64.urlsafe_b64encode(uuid.uuid4().bytes[:12]).decode()
-        response = gateway.dispatch(
+        response = gateway.router.dispatch(
             method=self.command,
             target=self.path,
             header_items=list(self.headers.items()),
@@ -294,47 +294,13 @@ class _Server(http.server.ThreadingHTTPServer):
     gateway: LocalGateway
 
 
-class LocalGateway:
-    """HTTP server on loopback that routes requests to the functions like API Gateway."""
+class ApiRouter:
+    """What API Gateway does with one request: route, authorize, build the event, invoke."""
 
-    def __init__(
-        self,
-        routes: Sequence[Route],
-        invoke: Invoke,
-        verify: Verify,
-        *,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        access_log: bool = False,
-    ) -> None:
+    def __init__(self, routes: Sequence[Route], invoke: Invoke, verify: Verify) -> None:
         self.routes = RouteTable(routes)
         self._invoke = invoke
         self._verify = verify
-        self.access_log = access_log
-        self._server = _Server((host, port), _Handler)
-        self._server.gateway = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.1,), name="local-gateway", daemon=True
-        )
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        host = str(self._server.server_address[0])
-        return f"http://{host}:{self.port}"
-
-    def start(self) -> LocalGateway:
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(timeout=10)
-        self._server.server_close()
 
     def dispatch(
         self,
@@ -378,3 +344,44 @@ class LocalGateway:
                 file=sys.stderr,
             )
             return _json_response(500, "Internal Server Error")
+
+
+class LocalGateway:
+    """HTTP server on loopback that routes requests to the functions like API Gateway."""
+
+    def __init__(
+        self,
+        routes: Sequence[Route],
+        invoke: Invoke,
+        verify: Verify,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        access_log: bool = False,
+    ) -> None:
+        self.router = ApiRouter(routes, invoke, verify)
+        self.access_log = access_log
+        self._server = _Server((host, port), _Handler)
+        self._server.gateway = self
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.1,), name="local-gateway", daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        host = str(self._server.server_address[0])
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> LocalGateway:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+        self._server.server_close()

@@ -33,10 +33,12 @@ for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
     os.environ.pop(proxy, None)
 
 import boto3  # noqa: E402
-from local_aws import moto_speedups  # noqa: E402
-from local_aws.template import load_template  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
+
+from local_aws import moto_speedups  # noqa: E402
+from local_aws.template import load_template  # noqa: E402
+from tests.benchmarks.dynamodb_meter import Meter  # noqa: E402
 from verein.decider import Decider, execute  # noqa: E402
 from verein.eventstore import (  # noqa: E402
     CommandContext,
@@ -46,8 +48,6 @@ from verein.eventstore import (  # noqa: E402
     registry,  # noqa: E402
 )
 from verein.eventstore.dynamodb import DynamoDBEventStore, to_attribute_values  # noqa: E402
-
-from tests.benchmarks.dynamodb_meter import Meter  # noqa: E402
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 PREFILL = int(os.environ.get("BENCH_PREFILL", "2000"))

@@ -1,0 +1,28 @@
+"""Sample inputs shared by the tests."""
+
+from verein.membership.decider import ApplyForMembership
+from verein.membership.events import MembershipType
+
+FORM = {
+    "name": "Erika Mustermann",
+    "email": "erika@example.org",
+    "organisation": "Muster GmbH",
+    "membership_type": "company",
+    "privacy_consent": "on",
+}
+"""The application form as a browser posts it."""
+
+JSON_APPLICATION = {**FORM, "privacy_consent": True}
+"""The same application as a page using fetch() sends it."""
+
+
+def application(n: int = 0, *, consent: bool = True) -> ApplyForMembership:
+    """A valid membership application command; ``n`` varies name, address and type."""
+    return ApplyForMembership(
+        applicant_name=f"Person {n}",
+        email=f"p{n}@example.org",
+        organisation=None if n % 2 else f"Firma {n}",
+        membership_type=MembershipType.COMPANY if n % 2 else MembershipType.INDIVIDUAL,
+        language="de",
+        privacy_consent=consent,
+    )
