@@ -207,3 +207,25 @@ def test_the_same_note_sent_five_times_at_once_with_one_key_is_stored_once(stack
     with httpx.Client(base_url=stack.base_url) as client:
         history = client.get(f"/staff/members/{member_id}", headers=staff(stack)).json()["history"]
     assert [h["event_type"] for h in history] == ["MembershipApplied", "MemberNoteAdded"]
+
+
+def test_the_stack_can_run_on_another_dynamodb_endpoint(aws, tmp_path):
+    """``--dynamodb-endpoint``: tables are made there if missing; nothing is journaled."""
+    client = aws.dynamodb
+    for table in client.list_tables()["TableNames"]:
+        client.delete_table(TableName=table)
+    with LocalStack(
+        data_dir=tmp_path / "data", port=0, dynamodb_endpoint=aws.endpoint_url
+    ) as stack:
+        runtime.reset()
+        with httpx.Client(base_url=stack.base_url) as http:
+            member_id = http.post("/membership/applications", json=JSON_APPLICATION).json()[
+                "application_id"
+            ]
+            assert wait_for_member(http, stack, member_id)["email"] == "erika@example.org"
+    runtime.reset()
+    assert not (tmp_path / "data" / "journal.jsonl").exists()
+    stored = client.scan(TableName="EventStoreTable")["Items"]
+    assert {i["stream_id"]["S"] for i in stored if i["item_kind"]["S"] == "commit"} == {
+        f"member#{member_id}"
+    }

@@ -17,6 +17,7 @@ from verein.eventstore import (
     Claim,
     ClaimTaken,
     CommandContext,
+    CommitTooLarge,
     ConcurrencyError,
     DomainEvent,
     NewEvent,
@@ -102,6 +103,13 @@ def test_claim_conflict_writes_nothing(store):
     # the other claim of the failed append was not taken either
     assert store.claim_owner(Claim("other", "x")) is None
     assert store.claim_owner(claim) == "s#1"
+
+
+def test_a_commit_too_large_for_one_item_is_refused_and_writes_nothing(store):
+    with pytest.raises(CommitTooLarge):
+        store.append("big#1", 0, notes("x" * 200_000, "y" * 200_000))
+    assert store.head("big#1").version == 0
+    assert store.append("big#1", 0, notes("x" * 100_000)) == 1
 
 
 def test_concurrency_error_beats_claims_and_writes_nothing(store):

@@ -10,7 +10,9 @@ Promises, each with the tests that prove it (ARCHITECTURE.md explains the design
    ``test_any_sequence_of_appends_keeps_versions_gap_free``), tests/test_decider.py,
    tests/test_end_to_end.py::test_many_concurrent_commands_on_one_stream_lose_and_double_nothing.
 2. Atomic commits: all domain events of one append are one item (one conditional PutItem);
-   the claims that go with them join in one TransactWriteItems: all or nothing.
+   the claims that go with them join in one TransactWriteItems: all or nothing. A commit
+   that would not fit into one item (400 KB) is refused before anything is sent
+   (``CommitTooLarge``); at most 99 claims go with one commit (100 items per transaction).
    ``test_claim_conflict_writes_nothing``,
    ``test_concurrency_error_beats_claims_and_writes_nothing``.
 3. Idempotent commands: a claimed key (one open application per e-mail address, a client's
@@ -40,6 +42,7 @@ from verein.eventstore.model import (
 from verein.eventstore.port import (
     Claim,
     ClaimTaken,
+    CommitTooLarge,
     ConcurrencyError,
     EventStore,
     Snapshot,
@@ -50,6 +53,7 @@ __all__ = [
     "Claim",
     "ClaimTaken",
     "CommandContext",
+    "CommitTooLarge",
     "ConcurrencyError",
     "DomainEvent",
     "EventMetadata",

@@ -24,8 +24,10 @@ from datetime import datetime
 from typing import Any
 
 from verein.eventstore.model import EventMetadata, NewEvent, RecordedEvent, registry
-from verein.eventstore.port import Snapshot
+from verein.eventstore.port import CommitTooLarge, Snapshot
 
+MAX_COMMIT_BYTES = 380 * 1024
+"""DynamoDB items hold at most 400 KB; what is left covers keys and attribute names."""
 COMMIT = "commit"
 HEAD_ATTRIBUTES = (
     "stream_id",
@@ -69,6 +71,9 @@ def commit_item(
     if snapshot is not None:
         item["snapshot"] = snapshot.data
         item["snapshot_schema"] = snapshot.schema
+    size = len(item["events"].encode()) + len(item.get("snapshot", "").encode())
+    if size > MAX_COMMIT_BYTES:
+        raise CommitTooLarge(f"{stream_id}: {size} bytes of domain events and snapshot")
     return item
 
 

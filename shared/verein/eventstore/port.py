@@ -51,6 +51,10 @@ class ConcurrencyError(Exception):
         self.expected_version = expected_version
 
 
+class CommitTooLarge(ValueError):
+    """The domain events of one append do not fit into one item (DynamoDB: 400 KB)."""
+
+
 class ClaimTaken(Exception):
     """A claimed unique key belongs to another stream: nothing was written."""
 
