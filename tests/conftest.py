@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import settings
 
 from local_aws.backend import BackendProcess, aws_environment
 from local_aws.template import LocalTemplate, load_template
@@ -22,6 +23,11 @@ for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "HTTP_PROXY", "HTTPS_PROXY"):
     os.environ.pop(_name, None)
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+# Examples that talk to the backend take milliseconds on a laptop and more on a busy 2-core CI
+# machine: no per-example deadline (speed targets live in `make bench`).
+settings.register_profile("verein", deadline=None)
+settings.load_profile("verein")
 
 
 @pytest.fixture(scope="session")

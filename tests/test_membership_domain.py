@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from tests.samples import application
 from verein.decider import DomainRuleViolated
 from verein.membership.decider import (
+    AddMemberNote,
     ApplyForMembership,
     Membership,
     decide,
@@ -14,7 +15,7 @@ from verein.membership.decider import (
     membership_decider,
     open_application_claim,
 )
-from verein.membership.events import MembershipApplied, MembershipType
+from verein.membership.events import MemberNoteAdded, MembershipApplied, MembershipType
 
 applications = st.builds(
     ApplyForMembership,
@@ -63,3 +64,31 @@ def test_the_application_claim_ignores_case_and_whitespace_and_hides_the_address
     claim = open_application_claim(email)
     assert claim == open_application_claim(f"  {email.upper()} ")
     assert email.casefold() not in claim.claim_id
+
+
+commands = st.lists(
+    st.one_of(applications, st.builds(AddMemberNote, text=st.text(min_size=1, max_size=20))),
+    max_size=12,
+)
+
+
+@given(commands)
+def test_any_command_sequence_keeps_the_rules(sequence):
+    """Notes need an application; a stream is applied for once; state counts what happened."""
+    state = Membership()
+    applied = notes = 0
+    for command in sequence:
+        try:
+            new_events = decide(command, state)
+        except DomainRuleViolated as violation:
+            if isinstance(command, AddMemberNote):
+                assert violation.code == "membership.unknown" and applied == 0
+            else:
+                assert violation.code == "membership.already_applied" and applied == 1
+            continue
+        state = membership_decider.fold(state, new_events)
+        applied += sum(isinstance(e, MembershipApplied) for e in new_events)
+        notes += sum(isinstance(e, MemberNoteAdded) for e in new_events)
+    assert applied <= 1
+    assert state.note_count == notes
+    assert state.status == ("applied" if applied else "none")
