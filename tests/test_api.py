@@ -3,8 +3,11 @@
 import io
 import json
 import re
+from urllib.parse import quote, urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from local_aws.jwt_auth import LocalCognito
 from tests.api_client import ApiClient
@@ -117,6 +120,10 @@ def test_invalid_json_gets_problem_details_in_the_requested_language(api, aws):
         ("application/json", b"", 422),
         ("text/plain", b"hello", 415),
         ("application/x-www-form-urlencoded", b"%%%", 422),
+        ("application/x-www-form-urlencoded", b"name=\xff\xfe&email=a", 422),
+        ("application/json", b'{"name": "\xff"}', 422),
+        ("", b"\xfa\x00", 400),
+        ("multipart/form-data; boundary=x", b"--x--", 422),
     ],
 )
 def test_malformed_bodies_get_a_4xx_problem_never_a_500(api, aws, content_type, body, status):
@@ -301,3 +308,51 @@ def test_when_retries_run_out_the_client_gets_a_409_problem(api, aws, monkeypatc
     )
     assert reply.status == 409
     assert reply.json()["title"].startswith("The data was changed concurrently")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    content_type=st.sampled_from(
+        [
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "text/plain",
+            "",
+            "application/xml",
+        ]
+    ),
+    body=st.one_of(
+        st.binary(max_size=200),
+        json_values.map(lambda v: json.dumps(v).encode()),
+        st.dictionaries(
+            st.sampled_from(
+                ["name", "email", "organisation", "membership_type", "privacy_consent", "lang", "x"]
+            ),
+            st.text(max_size=40),
+        ).map(lambda d: urlencode(d).encode()),
+    ),
+)
+def test_no_public_input_gets_a_500(api, content_type, body):
+    reply = api.request(
+        "POST", "/membership/applications", body=body, headers=[("content-type", content_type)]
+    )
+    assert reply.status in (200, 202, 400, 415, 422), (reply.status, reply.text)
+    assert "Traceback" not in reply.text
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.text(max_size=40), member_id=st.text(min_size=1, max_size=40))
+def test_no_staff_query_gets_a_500(api, query, member_id):
+    listing = api.staff_get(f"/staff/members?{quote(query, safe='=&')}")
+    assert listing.status in (200, 422), listing.text
+    detail = api.staff_get(f"/staff/members/{quote(member_id, safe='')}")
+    assert detail.status in (404, 422), detail.text

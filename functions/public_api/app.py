@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -38,7 +39,11 @@ def _is_form_post() -> bool:
 
 
 def _form_values() -> dict[str, str]:
-    parsed = parse_qs(app.current_event.decoded_body or "", keep_blank_values=True)
+    """What the user typed, to show the form again; undecodable bytes become U+FFFD."""
+    event = app.current_event
+    raw = base64.b64decode(event.body or "") if event.is_base64_encoded else None
+    text = raw.decode("utf-8", errors="replace") if raw is not None else event.body or ""
+    parsed = parse_qs(text, keep_blank_values=True)
     return {k: v[-1] for k, v in parsed.items()}
 
 

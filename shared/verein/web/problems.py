@@ -50,7 +50,8 @@ def request_language(app: APIGatewayHttpResolver) -> Language:
 
 
 def install_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
-    """Conflicts become 409; anything unexpected a 500 problem, logged with its traceback."""
+    """Broken rules 409/404/422, conflicts 409, undecodable bodies 400; anything unexpected a
+    500 problem, logged with its traceback."""
 
     @app.exception_handler(CommandConflict)
     def _conflict(_: CommandConflict) -> Response[str]:
@@ -62,6 +63,12 @@ def install_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
         language = request_language(app)
         status = RULE_STATUS.get(violation.code, 409)
         return problem(status, translate(violation.code, language), language=language)
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _undecodable(_: UnicodeDecodeError) -> Response[str]:
+        # Powertools decodes bodies as UTF-8 before validating them; anything else is malformed.
+        language = request_language(app)
+        return problem(400, translate("error.body", language), language=language)
 
     @app.not_found
     def _not_found(_: Exception) -> Response[str]:
