@@ -356,3 +356,23 @@ def test_no_staff_query_gets_a_500(api, query, member_id):
     assert listing.status in (200, 422), listing.text
     detail = api.staff_get(f"/staff/members/{quote(member_id, safe='')}")
     assert detail.status in (404, 422), detail.text
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    content_type=st.sampled_from(["application/json", "text/plain", ""]),
+    body=st.one_of(st.binary(max_size=100), json_values.map(lambda v: json.dumps(v).encode())),
+    key=st.none() | st.text(max_size=120),
+)
+def test_no_note_input_gets_a_500(api, content_type, body, key):
+    headers = [("content-type", content_type)]
+    if key is not None:
+        headers.append(("idempotency-key", quote(key)))
+    reply = api.request(
+        "POST",
+        "/staff/members/00000000-0000-0000-0000-000000000000/notes",
+        body=body,
+        headers=headers,
+        groups=("staff",),
+    )
+    assert reply.status in (400, 404, 415, 422), (reply.status, reply.text)

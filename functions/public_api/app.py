@@ -8,10 +8,7 @@ from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestUnsupportedContentType,
-    RequestValidationError,
-)
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -107,12 +104,6 @@ def invalid_input(error: RequestValidationError) -> Response[str]:
         errors=translate_errors(error.errors(), language),
         language=language,
     )
-
-
-@app.exception_handler(RequestUnsupportedContentType)
-def unsupported_content_type(_: RequestUnsupportedContentType) -> Response[str]:
-    language = request_language(app)
-    return problem(415, translate("problem.unsupported_media_type", language), language=language)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

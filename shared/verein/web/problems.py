@@ -10,6 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType
 
 from verein.decider import CommandConflict, DomainRuleViolated
 from verein.web.errors import FieldError
@@ -50,8 +51,8 @@ def request_language(app: APIGatewayHttpResolver) -> Language:
 
 
 def install_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
-    """Broken rules 409/404/422, conflicts 409, undecodable bodies 400; anything unexpected a
-    500 problem, logged with its traceback."""
+    """Broken rules 409/404/422, conflicts 409, undecodable bodies 400, unknown content types
+    415; anything unexpected a 500 problem, logged with its traceback."""
 
     @app.exception_handler(CommandConflict)
     def _conflict(_: CommandConflict) -> Response[str]:
@@ -63,6 +64,13 @@ def install_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
         language = request_language(app)
         status = RULE_STATUS.get(violation.code, 409)
         return problem(status, translate(violation.code, language), language=language)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_content_type(_: RequestUnsupportedContentType) -> Response[str]:
+        language = request_language(app)
+        return problem(
+            415, translate("problem.unsupported_media_type", language), language=language
+        )
 
     @app.exception_handler(UnicodeDecodeError)
     def _undecodable(_: UnicodeDecodeError) -> Response[str]:
