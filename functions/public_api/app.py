@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Annotated, Any
-from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -18,9 +16,10 @@ from verein.eventstore import CommandContext
 from verein.membership.service import apply_for_membership
 from verein.web.errors import translate_errors
 from verein.web.html import message_page
-from verein.web.i18n import Language, negotiate, translate
+from verein.web.i18n import translate
 from verein.web.membership_form import MembershipApplicationRequest, render_form
-from verein.web.problems import install_error_handlers, problem, request_language
+from verein.web.problems import install_error_handlers, problem
+from verein.web.requests import form_values, is_form_post, request_language
 
 logger = Logger()
 tracer = Tracer()
@@ -30,30 +29,9 @@ install_error_handlers(app, logger)
 HTML = "text/html; charset=utf-8"
 
 
-def _is_form_post() -> bool:
-    content_type = app.current_event.headers.get("content-type", "")
-    return content_type.startswith("application/x-www-form-urlencoded")
-
-
-def _form_values() -> dict[str, str]:
-    """What the user typed, to show the form again; undecodable bytes become U+FFFD."""
-    event = app.current_event
-    raw = base64.b64decode(event.body or "") if event.is_base64_encoded else None
-    text = raw.decode("utf-8", errors="replace") if raw is not None else event.body or ""
-    parsed = parse_qs(text, keep_blank_values=True)
-    return {k: v[-1] for k, v in parsed.items()}
-
-
-def _language(explicit: str | None = None) -> Language:
-    return negotiate(
-        explicit or (app.current_event.query_string_parameters or {}).get("lang"),
-        app.current_event.headers.get("accept-language"),
-    )
-
-
 @app.get("/membership/apply", summary="The membership application form (HTML)")
 def application_form(lang: Annotated[str | None, Query()] = None) -> Response[str]:
-    language = _language(lang)
+    language = request_language(app, lang)
     return Response(200, HTML, render_form(language), headers={"Content-Language": language})
 
 
@@ -68,7 +46,7 @@ def application_form(lang: Annotated[str | None, Query()] = None) -> Response[st
 def submit_application(
     application: Annotated[MembershipApplicationRequest, Body()],
 ) -> Response[Any]:
-    language = _language(application.lang)
+    language = request_language(app, application.lang)
     context = CommandContext(correlation_id=logger.get_correlation_id() or "", actor="public")
     received = apply_for_membership(
         runtime.event_store(), application.to_command(language), context
@@ -77,7 +55,7 @@ def submit_application(
         "membership application received",
         extra={"application_id": received.application_id, "duplicate": received.already_received},
     )
-    if _is_form_post():
+    if is_form_post(app):
         body_key = "thanks.already" if received.already_received else "thanks.body"
         html = message_page(
             "thanks.title", body_key, language, application_id=received.application_id
@@ -92,9 +70,9 @@ def submit_application(
 
 @app.exception_handler(RequestValidationError)
 def invalid_input(error: RequestValidationError) -> Response[str]:
-    if _is_form_post():
-        values = _form_values()
-        language = _language(values.get("lang"))
+    if is_form_post(app):
+        values = form_values(app)
+        language = request_language(app, values.get("lang"))
         html = render_form(language, values, translate_errors(error.errors(), language))
         return Response(422, HTML, html, headers={"Content-Language": language})
     language = request_language(app)

@@ -21,7 +21,8 @@ from verein.membership.service import add_member_note, member_history
 from verein.projections.members import MemberSummary
 from verein.web.errors import translate_errors
 from verein.web.i18n import translate
-from verein.web.problems import install_error_handlers, problem, request_language
+from verein.web.problems import install_error_handlers, problem
+from verein.web.requests import request_language
 from verein.web.staff_auth import is_staff
 
 logger = Logger()

@@ -14,7 +14,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupp
 
 from verein.decider import CommandConflict, DomainRuleViolated
 from verein.web.errors import FieldError
-from verein.web.i18n import Language, negotiate, translate
+from verein.web.i18n import Language, translate
+from verein.web.requests import request_language
 
 PROBLEM_JSON = "application/problem+json"
 RULE_STATUS = {"membership.unknown": 404, "membership.consent_required": 422}
@@ -40,13 +41,6 @@ def problem(
         content_type=PROBLEM_JSON,
         body=json.dumps(body, ensure_ascii=False),
         headers={"Content-Language": language, **(headers or {})},
-    )
-
-
-def request_language(app: APIGatewayHttpResolver) -> Language:
-    event = app.current_event
-    return negotiate(
-        (event.query_string_parameters or {}).get("lang"), event.headers.get("accept-language")
     )
 
 

@@ -1,0 +1,36 @@
+"""Reading an API Gateway request the way people's browsers send it."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import parse_qs
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+from verein.web.i18n import Language, negotiate
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+def is_form_post(app: APIGatewayHttpResolver) -> bool:
+    """A plain HTML form post (no JavaScript): answer with a page, not JSON."""
+    return app.current_event.headers.get("content-type", "").startswith(FORM_CONTENT_TYPE)
+
+
+def form_values(app: APIGatewayHttpResolver) -> dict[str, str]:
+    """What the user typed, to show the form again; undecodable bytes become U+FFFD."""
+    event = app.current_event
+    if event.is_base64_encoded:
+        text = base64.b64decode(event.body or "").decode("utf-8", errors="replace")
+    else:
+        text = event.body or ""
+    return {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}
+
+
+def request_language(app: APIGatewayHttpResolver, explicit: str | None = None) -> Language:
+    """An explicit choice (form field), then ``?lang=``, then Accept-Language, then German."""
+    event = app.current_event
+    return negotiate(
+        explicit or (event.query_string_parameters or {}).get("lang"),
+        event.headers.get("accept-language"),
+    )
