@@ -10,6 +10,7 @@ _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;
 line-height:1.5}
 label{display:block;margin-top:1rem;font-weight:600}
+label.choice{font-weight:400;margin-top:.5rem}
 input[type=text],input[type=email],select{width:100%;padding:.4rem;font-size:1rem}
 .error{color:#a00000}.field-error{color:#a00000;font-weight:400;display:block}
 fieldset{border:0;padding:0;margin-top:1rem}

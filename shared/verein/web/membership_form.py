@@ -91,7 +91,7 @@ def render_form(
 
     chosen = values.get("membership_type", "")
     options = "".join(
-        f'<label><input type="radio" name="membership_type" value="{t.value}"'
+        f'<label class="choice"><input type="radio" name="membership_type" value="{t.value}"'
         f"{' checked' if chosen == t.value else ''} required> "
         f"{escape(translate('membership_type.' + t.value, language))}</label>"
         for t in MembershipType
@@ -108,7 +108,7 @@ def render_form(
         + f"<fieldset{invalid('membership_type')}><legend><strong>"
         f"{escape(translate('field.membership_type', language))}</strong>"
         f"{field_note('membership_type')}</legend>{options}</fieldset>"
-        f'<label><input type="checkbox" name="privacy_consent" value="on"{consent_checked} '
+        f'<label class="choice"><input type="checkbox" name="privacy_consent" value="on"{consent_checked} '
         f"required{invalid('privacy_consent')}> "
         f"{escape(translate('field.privacy_consent', language))}"
         f"{field_note('privacy_consent')}</label>"
