@@ -108,8 +108,8 @@ def render_form(
         + f"<fieldset{invalid('membership_type')}><legend><strong>"
         f"{escape(translate('field.membership_type', language))}</strong>"
         f"{field_note('membership_type')}</legend>{options}</fieldset>"
-        f'<label class="choice"><input type="checkbox" name="privacy_consent" value="on"{consent_checked} '
-        f"required{invalid('privacy_consent')}> "
+        f'<label class="choice"><input type="checkbox" name="privacy_consent" value="on"'
+        f"{consent_checked} required{invalid('privacy_consent')}> "
         f"{escape(translate('field.privacy_consent', language))}"
         f"{field_note('privacy_consent')}</label>"
         f'<button type="submit">{escape(translate("form.submit", language))}</button>'
