@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from verein.decider import execute
-from verein.eventstore import ClaimTaken, CommandContext, EventStore, RecordedEvent
+from verein.decider import Outcome, execute
+from verein.eventstore import Claim, ClaimTaken, CommandContext, EventStore, RecordedEvent
 from verein.membership.decider import (
     AddMemberNote,
     ApplyForMembership,
+    Membership,
+    MembershipCommand,
     idempotency_claim,
     member_stream_id,
     membership_decider,
@@ -30,16 +32,7 @@ def apply_for_membership(
     member_id = str(uuid.uuid4())
     claim = open_application_claim(command.email)
     try:
-        execute(
-            store,
-            membership_decider,
-            member_stream_id(member_id),
-            command,
-            context,
-            subject_id=member_id,
-            claims=[claim],
-            new_stream=True,
-        )
+        _on_member(store, member_id, command, context, [claim], new_stream=True)
     except ClaimTaken as taken:
         return ApplicationReceived(_member_id(taken.owner_stream_id), already_received=True)
     return ApplicationReceived(member_id, already_received=False)
@@ -61,15 +54,7 @@ def add_member_note(
 ) -> NoteAdded:
     claims = [idempotency_claim(f"{member_id}:{idempotency_key}")] if idempotency_key else []
     try:
-        outcome = execute(
-            store,
-            membership_decider,
-            member_stream_id(member_id),
-            command,
-            context,
-            subject_id=member_id,
-            claims=claims,
-        )
+        outcome = _on_member(store, member_id, command, context, claims)
     except ClaimTaken:
         return NoteAdded(version=None, already_received=True)
     return NoteAdded(version=outcome.version, already_received=False)
@@ -77,6 +62,28 @@ def add_member_note(
 
 def member_history(store: EventStore, member_id: str) -> list[RecordedEvent]:
     return store.load(member_stream_id(member_id))
+
+
+def _on_member(
+    store: EventStore,
+    member_id: str,
+    command: MembershipCommand,
+    context: CommandContext,
+    claims: list[Claim],
+    *,
+    new_stream: bool = False,
+) -> Outcome[Membership]:
+    """Run a command on one membership stream; the member is the data subject of its events."""
+    return execute(
+        store,
+        membership_decider,
+        member_stream_id(member_id),
+        command,
+        context,
+        subject_id=member_id,
+        claims=claims,
+        new_stream=new_stream,
+    )
 
 
 def _member_id(stream_id: str) -> str:
