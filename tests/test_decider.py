@@ -5,8 +5,9 @@ import pytest
 from tests.samples import application
 from verein.decider import CommandConflict, execute, load_state
 from verein.eventstore import CommandContext, ConcurrencyError, NewEvent, Snapshot
+from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.memory import InMemoryEventStore
-from verein.membership.decider import membership_decider
+from verein.membership.decider import AddMemberNote, membership_decider
 from verein.membership.events import MembershipApplied
 
 CONTEXT = CommandContext(correlation_id="c", actor="test")
@@ -102,3 +103,32 @@ def _applied():
         "language": "de",
         "privacy_consent": True,
     }
+
+
+def test_a_warm_head_cache_decides_without_reading():
+    inner = CountingStore()
+    store = HeadCachingEventStore(inner)
+    execute(store, membership_decider, "member#5", COMMAND, CONTEXT, new_stream=True)
+    for n in range(3):
+        execute(store, membership_decider, "member#5", AddMemberNote(text=str(n)), CONTEXT)
+    assert inner.heads == 0
+    assert [e.version for e in inner.load("member#5")] == [1, 2, 3, 4]
+
+
+def test_a_stale_head_cache_costs_a_retry_but_never_a_wrong_write():
+    inner = InMemoryEventStore()
+    ours, theirs = HeadCachingEventStore(inner), HeadCachingEventStore(inner)
+    execute(ours, membership_decider, "member#6", COMMAND, CONTEXT, new_stream=True)
+    # Another execution environment appends: our cached head is now stale.
+    execute(theirs, membership_decider, "member#6", AddMemberNote(text="theirs"), CONTEXT)
+    outcome = execute(
+        ours,
+        membership_decider,
+        "member#6",
+        AddMemberNote(text="ours"),
+        CONTEXT,
+        sleep=lambda _: None,
+    )
+    assert outcome.version == 3
+    assert outcome.state.note_count == 2  # decided on the fresh state after the conflict
+    assert [e.payload.text for e in inner.load("member#6")[1:]] == ["theirs", "ours"]

@@ -20,10 +20,12 @@ from verein.eventstore import (
     CommitTooLarge,
     ConcurrencyError,
     DomainEvent,
+    EventStore,
     NewEvent,
     Snapshot,
     registry,
 )
+from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.dynamodb import DynamoDBEventStore, to_attribute_values
 from verein.eventstore.memory import InMemoryEventStore
 
@@ -48,12 +50,15 @@ def notes(*texts: str) -> list[NewEvent]:
     return [NewEvent(NoteTaken(text=t, priority=1), CONTEXT.metadata("subject-1")) for t in texts]
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
-def store(request, aws) -> Iterator[InMemoryEventStore | DynamoDBEventStore]:
-    if request.param == "memory":
-        yield InMemoryEventStore()
-    else:
-        yield DynamoDBEventStore(aws.dynamodb, aws.event_store_table)
+@pytest.fixture(params=["memory", "dynamodb", "cached-memory", "cached-dynamodb"])
+def store(request, aws) -> Iterator[EventStore]:
+    """Every implementation of the port, and the head cache in front of each."""
+    inner: EventStore = (
+        InMemoryEventStore()
+        if request.param.endswith("memory")
+        else DynamoDBEventStore(aws.dynamodb, aws.event_store_table)
+    )
+    yield HeadCachingEventStore(inner) if request.param.startswith("cached") else inner
 
 
 def test_append_then_load_round_trips_payload_and_metadata(store):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.dynamodb import DynamoDBEventStore
 from verein.projections.member_views import DynamoDBMemberViews
 
@@ -31,8 +32,9 @@ def dynamodb() -> DynamoDBClient:
 
 
 @cache
-def event_store() -> DynamoDBEventStore:
-    return DynamoDBEventStore(dynamodb(), os.environ["EVENT_STORE_TABLE"])
+def event_store() -> HeadCachingEventStore:
+    # The head cache lives as long as the execution environment: see eventstore/cache.py.
+    return HeadCachingEventStore(DynamoDBEventStore(dynamodb(), os.environ["EVENT_STORE_TABLE"]))
 
 
 @cache

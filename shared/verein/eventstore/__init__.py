@@ -22,7 +22,9 @@ Promises, each with the tests that prove it (ARCHITECTURE.md explains the design
    tests/test_end_to_end.py (the same application / note five times at once).
 4. Cheap decisions: ``head`` reads one item, the latest commit, which carries the snapshot of
    the decision state written in the same put as the domain events; a missing or old-schema
-   snapshot falls back to a full replay. tests/test_decider.py; ``make bench`` counts it.
+   snapshot falls back to a full replay; in a warm execution environment the head cache
+   (``cache.HeadCachingEventStore``) saves even that read, and a stale entry only costs a
+   retry. tests/test_decider.py; ``make bench`` counts the requests.
 5. Schema evolution: stored domain events keep their ``schema_version``; older versions are
    upcast on read. ``test_old_schema_is_upcast``.
 6. Metadata: event id, occurred-at, correlation id (the request id that Powertools' logger
