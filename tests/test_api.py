@@ -376,3 +376,26 @@ def test_no_note_input_gets_a_500(api, content_type, body, key):
         groups=("staff",),
     )
     assert reply.status in (400, 404, 415, 422), (reply.status, reply.text)
+
+
+def test_the_member_list_pages_with_cursors(api, aws):
+    for n in range(5):
+        api.post_json(
+            "/membership/applications", {**JSON_APPLICATION, "email": f"p{n}@example.org"}
+        )
+    api.project(api.change_records(aws.event_store_table))
+    seen, after, pages = [], None, 0
+    while True:
+        query = "/staff/members?status=applied&limit=2" + (f"&after={after}" if after else "")
+        page = api.staff_get(query).json()
+        seen.extend(m["email"] for m in page["members"])
+        pages += 1
+        after = page["next_cursor"]
+        if after is None:
+            break
+    assert sorted(seen) == [f"p{n}@example.org" for n in range(5)]
+    assert len(seen) == 5  # no member twice
+    assert pages == 3
+    forged = api.staff_get("/staff/members?after=bm90LWEtY3Vyc29y")
+    assert forged.status == 422
+    assert forged.json()["errors"][0]["field"] == "after"

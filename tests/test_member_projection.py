@@ -30,7 +30,7 @@ def test_any_order_with_duplicates_gives_the_same_directory(count, deliveries):
         projector.apply_commit(items[index % len(items)])
     for item in items:
         projector.apply_commit(item)
-    applied = views.by_status("applied")
+    applied = views.by_status("applied").members
     assert sorted(s.member_id for s in applied) == sorted(ids)
     for summary in applied:
         assert summary.position == 1

@@ -18,9 +18,10 @@ from verein import runtime
 from verein.eventstore import CommandContext
 from verein.membership.decider import AddMemberNote
 from verein.membership.service import add_member_note, member_history
+from verein.projections.member_views import InvalidCursor
 from verein.projections.members import MemberSummary
-from verein.web.errors import translate_errors
-from verein.web.i18n import translate
+from verein.web.errors import FieldError, translate_errors
+from verein.web.i18n import field_error, translate
 from verein.web.problems import install_error_handlers, problem
 from verein.web.requests import request_language
 from verein.web.staff_auth import is_staff
@@ -45,7 +46,10 @@ app.use(middlewares=[require_staff])
 class MemberList(BaseModel):
     status: str
     count: int
+    """Members on this page."""
     members: list[MemberSummary]
+    next_cursor: str | None
+    """Send as ``?after=`` for the next page; null on the last page."""
 
 
 class HistoryEntry(BaseModel):
@@ -91,9 +95,12 @@ def _staff_context() -> CommandContext:
 def list_members(
     status: Annotated[str, Query(pattern="^[a-z_]{1,32}$")] = "applied",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    after: Annotated[str | None, Query(max_length=120)] = None,
 ) -> MemberList:
-    members = runtime.member_views().by_status(status, limit)
-    return MemberList(status=status, count=len(members), members=members)
+    page = runtime.member_views().by_status(status, limit, after)
+    return MemberList(
+        status=status, count=len(page.members), members=page.members, next_cursor=page.next_cursor
+    )
 
 
 @app.get("/staff/members/<member_id>", summary="One member with the history that built it")
@@ -142,6 +149,13 @@ def add_note(
         member_id=member_id, version=added.version, already_received=added.already_received
     )
     return Response(202, "application/json", receipt.model_dump(mode="json"))
+
+
+@app.exception_handler(InvalidCursor)
+def invalid_cursor(_: InvalidCursor) -> Response[str]:
+    language = request_language(app)
+    errors = [FieldError("after", field_error("after", "invalid", language))]
+    return problem(422, translate("problem.validation", language), errors=errors, language=language)
 
 
 @app.exception_handler(RequestValidationError)

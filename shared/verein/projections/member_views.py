@@ -7,7 +7,10 @@ applications" is one Query, never a Scan.
 
 from __future__ import annotations
 
+import base64
+import re
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
@@ -21,6 +24,36 @@ if TYPE_CHECKING:
 LIST_INDEX = "by_list"
 
 
+@dataclass(frozen=True)
+class MemberPage:
+    members: list[MemberSummary]
+    next_cursor: str | None
+    """Pass as ``after`` to get the next page; None on the last page."""
+
+
+_CURSOR = re.compile(r"^[0-9T:.+\-]{10,40}#[0-9a-f-]{36}$")
+
+
+def _cursor(summary: MemberSummary) -> str:
+    position = f"{summary.applied_at.isoformat()}#{summary.member_id}"
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def _position(cursor: str) -> str:
+    """The list position a cursor stands for; ``InvalidCursor`` for anything we did not issue."""
+    try:
+        position = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidCursor(cursor) from error
+    if not _CURSOR.match(position):
+        raise InvalidCursor(cursor)
+    return position
+
+
+class InvalidCursor(ValueError):
+    """A paging cursor that this API did not hand out."""
+
+
 class ViewChangedConcurrently(Exception):
     """Another projector run moved the view on first; the change will be redelivered."""
 
@@ -30,7 +63,7 @@ class MemberViews(Protocol):
 
     def save(self, summary: MemberSummary, expected_position: int) -> None: ...
 
-    def by_status(self, status: str, limit: int = 100) -> list[MemberSummary]: ...
+    def by_status(self, status: str, limit: int = 100, after: str | None = None) -> MemberPage: ...
 
 
 def _key(member_id: str) -> dict[str, Any]:
@@ -76,15 +109,26 @@ class DynamoDBMemberViews:
                 raise ViewChangedConcurrently(summary.member_id) from error
             raise
 
-    def by_status(self, status: str, limit: int = 100) -> list[MemberSummary]:
-        response = self._client.query(
-            TableName=self._table,
-            IndexName=LIST_INDEX,
-            KeyConditionExpression="list_pk = :p",
-            ExpressionAttributeValues=to_attribute_values({":p": f"members#{status}"}),
-            Limit=limit,
-        )
-        return [MemberSummary.model_validate(from_attribute_values(i)) for i in response["Items"]]
+    def by_status(self, status: str, limit: int = 100, after: str | None = None) -> MemberPage:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": LIST_INDEX,
+            "KeyConditionExpression": "list_pk = :p",
+            "ExpressionAttributeValues": to_attribute_values({":p": f"members#{status}"}),
+            "Limit": limit,
+        }
+        if after is not None:
+            position = _position(after)
+            member_id = position.rsplit("#", 1)[1]
+            request["ExclusiveStartKey"] = to_attribute_values(
+                {**_key(member_id), "list_pk": f"members#{status}", "list_sk": position}
+            )
+        response = self._client.query(**request)
+        members = [
+            MemberSummary.model_validate(from_attribute_values(i)) for i in response["Items"]
+        ]
+        more = "LastEvaluatedKey" in response and members
+        return MemberPage(members, _cursor(members[-1]) if more else None)
 
 
 class InMemoryMemberViews:
@@ -103,7 +147,12 @@ class InMemoryMemberViews:
                 raise ViewChangedConcurrently(summary.member_id)
             self.summaries[summary.member_id] = summary
 
-    def by_status(self, status: str, limit: int = 100) -> list[MemberSummary]:
+    def by_status(self, status: str, limit: int = 100, after: str | None = None) -> MemberPage:
         with self._lock:
             found = [s for s in self.summaries.values() if s.status == status]
-        return sorted(found, key=lambda s: (s.applied_at, s.member_id))[:limit]
+        ordered = sorted(found, key=lambda s: (s.applied_at.isoformat(), s.member_id))
+        if after is not None:
+            position = _position(after)
+            ordered = [s for s in ordered if f"{s.applied_at.isoformat()}#{s.member_id}" > position]
+        page = ordered[:limit]
+        return MemberPage(page, _cursor(page[-1]) if len(ordered) > limit else None)
