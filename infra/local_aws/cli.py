@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import os
 import signal
@@ -234,8 +235,15 @@ def _run_local(args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:
         return 130
-    except OSError as error:  # typically: the port is taken
-        print(f"membership local: {error}", file=sys.stderr)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            print(
+                f"membership local: port {args.port} on {args.host} is in use; "
+                f"choose another with --port (make run PORT=...)",
+                file=sys.stderr,
+            )
+        else:
+            print(f"membership local: {error}", file=sys.stderr)
         return 1
     try:
         base = stack.base_url
