@@ -34,7 +34,7 @@ def staff(stack: LocalStack) -> dict[str, str]:
     return {"Authorization": f"Bearer {stack.issue_token(groups=('staff',))}"}
 
 
-def wait_for_member(client: httpx.Client, stack: LocalStack, member_id: str, timeout: float = 2.0):
+def wait_for_member(client: httpx.Client, stack: LocalStack, member_id: str, timeout: float = 10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         listing = client.get("/staff/members?status=applied", headers=staff(stack)).json()
