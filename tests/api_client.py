@@ -89,6 +89,18 @@ class ApiClient:
             "POST", target, body=json.dumps(payload).encode(), headers=headers, **kw
         )
 
+    def post_note(
+        self, member_id: str, text: str, headers: Sequence[tuple[str, str]] = ()
+    ) -> Reply:
+        """A staff user ("anna") adds a note to a member."""
+        return self.post_json(
+            f"/staff/members/{member_id}/notes",
+            {"text": text},
+            headers=headers,
+            groups=("staff",),
+            subject="anna",
+        )
+
     def staff_get(self, target: str, **kw: Any) -> Reply:
         return self.request("GET", target, groups=kw.pop("groups", ("staff",)), **kw)
 

@@ -212,14 +212,7 @@ def test_openapi_documents_the_routes():
 def test_staff_notes_append_to_the_member_stream_with_the_staff_actor(api, aws):
     member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
     for text in ("Telefonat am Montag", "Unterlagen erhalten"):
-        reply = api.request(
-            "POST",
-            f"/staff/members/{member_id}/notes",
-            body=f'{{"text": "{text}"}}'.encode(),
-            headers=[("content-type", "application/json")],
-            groups=("staff",),
-            subject="anna",
-        )
+        reply = api.post_note(member_id, text)
         assert reply.status == 202, reply.text
     assert reply.json()["version"] == 3
     history = api.staff_get(f"/staff/members/{member_id}").json()["history"]
@@ -237,14 +230,7 @@ def test_a_note_with_a_repeated_idempotency_key_is_stored_once(api):
     member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
 
     def send():
-        return api.request(
-            "POST",
-            f"/staff/members/{member_id}/notes",
-            body=b'{"text": "x"}',
-            headers=[("content-type", "application/json"), ("idempotency-key", "k-1")],
-            groups=("staff",),
-            subject="anna",
-        ).json()
+        return api.post_note(member_id, "x", headers=[("idempotency-key", "k-1")]).json()
 
     assert send() == {"member_id": member_id, "version": 2, "already_received": False}
     assert send() == {"member_id": member_id, "version": None, "already_received": True}
@@ -252,14 +238,7 @@ def test_a_note_with_a_repeated_idempotency_key_is_stored_once(api):
 
 
 def test_a_note_on_an_unknown_member_is_404_and_stores_nothing(api, aws):
-    reply = api.request(
-        "POST",
-        "/staff/members/00000000-0000-0000-0000-000000000000/notes",
-        body=b'{"text": "x"}',
-        headers=[("content-type", "application/json")],
-        groups=("staff",),
-        subject="anna",
-    )
+    reply = api.post_note("00000000-0000-0000-0000-000000000000", "x")
     assert reply.status == 404
     assert stored_items(aws) == []
 
@@ -298,14 +277,7 @@ def test_when_retries_run_out_the_client_gets_a_409_problem(api, aws, monkeypatc
 
     monkeypatch.setattr(store, "append", always_behind)
     monkeypatch.setattr("verein.decider.time.sleep", lambda _: None)
-    reply = api.request(
-        "POST",
-        f"/staff/members/{member_id}/notes",
-        body=b'{"text": "x"}',
-        headers=[("content-type", "application/json"), ("accept-language", "en")],
-        groups=("staff",),
-        subject="anna",
-    )
+    reply = api.post_note(member_id, "x", headers=[("accept-language", "en")])
     assert reply.status == 409
     assert reply.json()["title"].startswith("The data was changed concurrently")
 
