@@ -1,5 +1,7 @@
 """The API functions on moto, called with API Gateway's exact events (routes from the template)."""
 
+import base64
+import hashlib
 import io
 import json
 import re
@@ -120,10 +122,13 @@ def test_invalid_json_gets_problem_details_in_the_requested_language(api, aws):
         ("application/json", b"", 422),
         ("text/plain", b"hello", 415),
         ("application/x-www-form-urlencoded", b"%%%", 422),
-        ("application/x-www-form-urlencoded", b"name=\xff\xfe&email=a", 422),
+        ("application/x-www-form-urlencoded", b"name=\xff\xfe&email=a", 400),
+        ("application/x-www-form-urlencoded", b"name=%ff%fe&email=a", 400),
+        # API Gateway hands text types over as text: the byte arrives as U+FFFD, refused (422)
         ("application/json", b'{"name": "\xff"}', 422),
         ("", b"\xfa\x00", 400),
-        ("multipart/form-data; boundary=x", b"--x--", 422),
+        ("multipart/form-data; boundary=x", b"--x--", 415),
+        ("multipart/form-data", b"--x--", 415),
     ],
 )
 def test_malformed_bodies_get_a_4xx_problem_never_a_500(api, aws, content_type, body, status):
@@ -371,3 +376,169 @@ def test_the_member_list_pages_with_cursors(api, aws):
     forged = api.staff_get("/staff/members?after=bm90LWEtY3Vyc29y")
     assert forged.status == 422
     assert forged.json()["errors"][0]["field"] == "after"
+
+
+# --- Hardening: each case failed (500, 202, a leak or a missing header) before its fix. ---
+
+
+def test_json_nested_a_thousand_levels_deep_gets_400_and_stores_nothing(api, aws):
+    deep = {**JSON_APPLICATION, "ignored": "SENTINEL"}
+    body = json.dumps(deep).replace('"SENTINEL"', "[" * 1000 + "]" * 1000).encode()
+    assert len(body) < 2200
+    reply = api.request(
+        "POST",
+        "/membership/applications",
+        body=body,
+        headers=[("content-type", "application/json")],
+    )
+    assert reply.status == 400 and reply.headers["content-type"] == "application/problem+json"
+    assert "Traceback" not in reply.text and "Recursion" not in reply.text
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()
+    note = b'{"text": "a", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+    reply = api.request(
+        "POST",
+        f"/staff/members/{member_id['application_id']}/notes",
+        body=note,
+        headers=[("content-type", "application/json")],
+        groups=("staff",),
+    )
+    assert reply.status == 400
+    assert len(stored_items(aws)) == 2  # the application and its claim, no note
+
+
+def test_multipart_without_a_boundary_gets_415(api, aws):
+    reply = api.request(
+        "POST",
+        "/membership/applications",
+        body=b"name=x",
+        headers=[("content-type", "multipart/form-data")],
+    )
+    assert reply.status == 415
+    assert stored_items(aws) == []
+
+
+def test_media_types_are_case_insensitive(api):
+    reply = api.request(
+        "POST",
+        "/membership/applications",
+        body=json.dumps(JSON_APPLICATION).encode(),
+        headers=[("content-type", "APPLICATION/JSON; Charset=UTF-8")],
+    )
+    assert reply.status == 202, reply.text
+    form = api.request(
+        "POST",
+        "/membership/applications",
+        body=urlencode({**FORM, "email": "form@example.org"}).encode(),
+        headers=[("content-type", "Application/X-WWW-Form-Urlencoded")],
+    )
+    assert form.status == 200 and "Vielen Dank" in form.text
+
+
+def test_a_huge_form_value_gets_413_as_a_page_without_echoing_it(api, aws):
+    reply = api.post_form("/membership/applications", {**FORM, "name": "x" * 10_000_000})
+    assert reply.status == 413
+    assert reply.headers["content-type"].startswith("text/html")
+    assert len(reply.text) < 5000 and "xxxx" not in reply.text
+    assert stored_items(aws) == []
+
+
+def test_an_invalid_value_is_echoed_no_longer_than_its_field_takes(api, aws):
+    reply = api.post_form("/membership/applications", {**FORM, "name": "y" * 5000})
+    assert reply.status == 422
+    assert "y" * 200 in reply.text and "y" * 201 not in reply.text
+    assert stored_items(aws) == []
+
+
+def test_pages_and_answers_carry_security_headers(api):
+    page = api.request("GET", "/membership/apply")
+    csp = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp
+    unknown = api.staff_get("/staff/members/00000000-0000-0000-0000-000000000000")
+    assert unknown.status == 404
+    for reply in (page, api.staff_get("/staff/members"), unknown):
+        assert reply.headers["x-content-type-options"] == "nosniff"
+        assert reply.headers["referrer-policy"] == "no-referrer"
+    assert api.staff_get("/staff/members").headers["cache-control"] == "no-store"
+
+
+def test_the_page_policy_admits_the_page_style(api):
+    page = api.request("GET", "/membership/apply")
+    style = re.search(r"<style>(.*?)</style>", page.text, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in page.headers["content-security-policy"]
+
+
+def test_an_idempotency_key_reused_with_another_note_gets_422_and_stores_nothing(api):
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
+    key = [("idempotency-key", "k-2")]
+    assert api.post_note(member_id, "first", headers=key).status == 202
+    reused = api.post_note(member_id, "second", headers=key)
+    assert reused.status == 422 and reused.headers["content-type"] == "application/problem+json"
+    assert api.post_note(member_id, "first", headers=key).json()["already_received"] is True
+    texts = [
+        e["data"].get("text")
+        for e in api.staff_get(f"/staff/members/{member_id}").json()["history"]
+    ]
+    assert texts == [None, "first"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", ["a"]), ("privacy_consent", "yes"), ("email", "Name <x@example.org>")],
+)
+def test_lax_json_is_refused(api, aws, field, value):
+    reply = api.post_json("/membership/applications", {**JSON_APPLICATION, field: value})
+    assert reply.status == 422
+    assert [e["field"] for e in reply.json()["errors"]] == [field]
+    assert stored_items(aws) == []
+
+
+@pytest.mark.parametrize("name", ["Eri\x00ka", "Eri%FFka"])
+def test_control_characters_and_broken_utf8_in_a_form_are_refused(api, aws, name):
+    body = urlencode({**FORM, "name": "PLACEHOLDER"}).replace("PLACEHOLDER", quote(name, safe="%"))
+    reply = api.request(
+        "POST",
+        "/membership/applications",
+        body=body.encode(),
+        headers=[("content-type", "application/x-www-form-urlencoded")],
+    )
+    assert reply.status in (400, 422) and reply.headers["content-type"].startswith("text/html")
+    assert "\ufffd" not in reply.text
+    assert stored_items(aws) == []
+
+
+def test_sharp_s_and_double_s_are_two_applicants(api):
+    first = api.post_json(
+        "/membership/applications", {**JSON_APPLICATION, "email": "x@straße.example"}
+    )
+    second = api.post_json(
+        "/membership/applications", {**JSON_APPLICATION, "email": "x@STRASSE.example"}
+    )
+    assert first.json()["already_received"] is second.json()["already_received"] is False
+    again = api.post_json(
+        "/membership/applications", {**JSON_APPLICATION, "email": "X@Strasse.Example"}
+    )
+    assert again.json() == {**second.json(), "already_received": True}
+
+
+def test_the_claim_key_is_keyed_not_a_plain_hash_of_the_address(api, aws):
+    api.post_json("/membership/applications", JSON_APPLICATION)
+    claims = [i["stream_id"]["S"] for i in stored_items(aws) if i["item_kind"]["S"] == "claim"]
+    plain = hashlib.sha256(JSON_APPLICATION["email"].encode()).hexdigest()
+    assert len(claims) == 1 and plain not in claims[0]
+
+
+def test_a_repeated_lang_parameter_still_gets_the_form(api):
+    reply = api.request("GET", "/membership/apply?lang=en&lang=de")
+    assert reply.status == 200 and reply.headers["content-type"].startswith("text/html")
+    assert 'lang="en"' in reply.text
+
+
+def test_the_openapi_documents_are_served_the_staff_one_to_staff_only(api):
+    public = api.request("GET", "/membership/openapi.json")
+    assert public.status == 200 and "/membership/applications" in public.json()["paths"]
+    assert api.request("GET", "/staff/openapi.json").status == 401
+    assert api.staff_get("/staff/openapi.json", groups=("board",)).status == 403
+    staff = api.staff_get("/staff/openapi.json").json()
+    assert "/staff/members/{member_id}/notes" in staff["paths"]
+    assert staff["components"]["securitySchemes"]["staffToken"]["scheme"] == "bearer"

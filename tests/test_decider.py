@@ -57,6 +57,15 @@ def test_a_new_stream_costs_no_read():
     assert store.heads == 0
 
 
+def test_a_taken_new_stream_id_is_a_conflict_without_reading_the_stream():
+    store = CountingStore()
+    execute(store, membership_decider, "member#7", COMMAND, CONTEXT, new_stream=True)
+    with pytest.raises(CommandConflict):
+        execute(store, membership_decider, "member#7", COMMAND, CONTEXT, new_stream=True)
+    assert (store.heads, store.loads) == (0, 0)
+    assert len(store.load("member#7")) == 1
+
+
 class LosingStore(InMemoryEventStore):
     """Loses the race ``losses`` times: another writer appends just before us."""
 

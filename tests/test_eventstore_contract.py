@@ -110,6 +110,17 @@ def test_claim_conflict_writes_nothing(store):
     assert store.claim_owner(claim) == "s#1"
 
 
+def test_claim_taken_hands_back_the_fingerprint_of_the_request_that_took_it(store):
+    store.append("s#1", 0, notes("a"), claims=[Claim("idem", "k", fingerprint="f1")])
+    with pytest.raises(ClaimTaken) as retry:
+        store.append("s#1", 1, notes("a"), claims=[Claim("idem", "k", fingerprint="f1")])
+    assert retry.value.owner_fingerprint == "f1" and retry.value.same_request
+    with pytest.raises(ClaimTaken) as other:
+        store.append("s#1", 1, notes("b"), claims=[Claim("idem", "k", fingerprint="f2")])
+    assert other.value.owner_fingerprint == "f1" and not other.value.same_request
+    assert store.head("s#1").version == 1
+
+
 def test_a_commit_too_large_for_one_item_is_refused_and_writes_nothing(store):
     with pytest.raises(CommitTooLarge):
         store.append("big#1", 0, notes("x" * 200_000, "y" * 200_000))

@@ -1,11 +1,14 @@
 """The membership decider: pure rules, no AWS."""
 
+import hashlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.samples import application
 from verein.decider import DomainRuleViolated
+from verein.keyed_hash import KeyedHash
 from verein.membership.decider import (
     AddMemberNote,
     ApplyForMembership,
@@ -59,11 +62,26 @@ def test_evolve_ignores_unknown_domain_events():
     assert evolve(state, object()) == state  # type: ignore[arg-type]
 
 
+KEYS = KeyedHash(b"k" * 32)
+
+
 @given(st.emails())
-def test_the_application_claim_ignores_case_and_whitespace_and_hides_the_address(email):
-    claim = open_application_claim(email)
-    assert claim == open_application_claim(f"  {email.upper()} ")
-    assert email.casefold() not in claim.claim_id
+def test_the_application_claim_ignores_case_and_hides_the_address(email):
+    claim = open_application_claim(email, KEYS)
+    assert claim == open_application_claim(email.upper(), KEYS)
+    assert email.lower() not in claim.claim_id.lower()
+    # a keyed hash: an unkeyed hash of a guessed address does not find the claim
+    assert hashlib.sha256(email.lower().encode()).hexdigest() not in claim.claim_id
+    assert claim != open_application_claim(email, KeyedHash(b"other-secret" * 3))
+
+
+def test_sharp_s_and_double_s_are_different_mailboxes():
+    assert open_application_claim("x@straße.example", KEYS) != open_application_claim(
+        "x@STRASSE.example", KEYS
+    )
+    assert open_application_claim("Erika@Example.ORG", KEYS) == open_application_claim(
+        "erika@example.org", KEYS
+    )
 
 
 commands = st.lists(

@@ -5,6 +5,7 @@ from pydantic import ValidationError
 
 from verein.web.errors import translate_errors
 from verein.web.i18n import MESSAGES, negotiate
+from verein.web.inputs import form_input
 from verein.web.membership_form import MembershipApplicationRequest, render_form
 
 
@@ -18,6 +19,8 @@ from verein.web.membership_form import MembershipApplicationRequest, render_form
         (None, "fr", "de"),
         ("xx", "en", "en"),
         (None, "en;q=0, de;q=0.1", "de"),
+        ("en,de", "de", "en"),
+        ("fr,en", None, "en"),
     ],
 )
 def test_language_negotiation(explicit, header, expected):
@@ -30,20 +33,120 @@ def test_every_message_has_german_and_english():
         assert all(texts.values()), key
 
 
-def test_form_values_arrive_as_lists_and_are_accepted():
-    request = MembershipApplicationRequest.model_validate(
-        {
-            "name": ["  Erika Muster "],
-            "email": ["erika@example.org"],
-            "organisation": [""],
-            "membership_type": ["individual"],
-            "privacy_consent": ["on"],
-            "lang": ["en"],
-        }
-    )
+FORM_FIELDS = {
+    "name": ["  Erika Muster "],
+    "email": ["erika@example.org"],
+    "organisation": [""],
+    "membership_type": ["individual"],
+    "privacy_consent": ["on"],
+    "lang": ["en"],
+}
+
+
+@pytest.fixture
+def as_form():
+    token = form_input.set(True)
+    yield
+    form_input.reset(token)
+
+
+def test_form_values_arrive_as_lists_and_are_accepted(as_form):
+    request = MembershipApplicationRequest.model_validate(FORM_FIELDS)
     assert request.name == "Erika Muster"
     assert request.organisation is None
     assert request.privacy_consent is True
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", ["a", "b"]), ("privacy_consent", ["yes"]), ("privacy_consent", ["true"])],
+)
+def test_a_form_sends_one_value_per_field_and_a_checkbox_only_as_on(as_form, field, value):
+    with pytest.raises(ValidationError) as invalid:
+        MembershipApplicationRequest.model_validate({**FORM_FIELDS, field: value})
+    assert [e["loc"][0] for e in invalid.value.errors()] == [field]
+
+
+JSON_FIELDS = {
+    "name": "Erika",
+    "email": "erika@example.org",
+    "membership_type": "individual",
+    "privacy_consent": True,
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", ["a"]),
+        ("name", 7),
+        ("privacy_consent", "yes"),
+        ("privacy_consent", "on"),
+        ("privacy_consent", 1),
+        ("email", ["erika@example.org"]),
+        ("membership_type", ["company"]),
+        ("lang", ["en"]),
+    ],
+)
+def test_json_is_taken_literally(field, value):
+    with pytest.raises(ValidationError) as invalid:
+        MembershipApplicationRequest.model_validate({**JSON_FIELDS, field: value})
+    assert [e["loc"][0] for e in invalid.value.errors()] == [field]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Name <x@example.org>",
+        "a" * 65 + "@example.org",
+        "ß@example.org",
+        '"a b"@example.org',
+        "x@[127.0.0.1]",
+        "x@example",
+        "x" * 60 + "@" + "d" * 63 + "." + "e" * 63 + "." + "f" * 63 + ".org",
+    ],
+)
+def test_only_plain_deliverable_addresses_are_accepted(address):
+    with pytest.raises(ValidationError) as invalid:
+        MembershipApplicationRequest.model_validate({**JSON_FIELDS, "email": address})
+    assert [e["loc"][0] for e in invalid.value.errors()] == ["email"]
+
+
+def test_a_64_character_local_part_and_an_international_domain_are_fine():
+    address = "a" * 64 + "@Straße.Example"
+    request = MembershipApplicationRequest.model_validate({**JSON_FIELDS, "email": address})
+    assert request.email == "a" * 64 + "@straße.example"
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\u202e", "\n"])
+def test_control_characters_are_refused_in_single_line_fields(char):
+    with pytest.raises(ValidationError) as invalid:
+        MembershipApplicationRequest.model_validate({**JSON_FIELDS, "name": f"Eri{char}ka"})
+    errors = [{**e, "loc": ("body", *e["loc"])} for e in invalid.value.errors()]
+    assert [(e.field, e.message) for e in translate_errors(errors, "en")] == [
+        ("name", "This entry contains control characters that are not allowed.")
+    ]
+
+
+def test_a_replacement_character_is_refused_as_text_that_was_not_utf8():
+    with pytest.raises(ValidationError) as invalid:
+        MembershipApplicationRequest.model_validate({**JSON_FIELDS, "name": "Eri\ufffdka"})
+    errors = [{**e, "loc": ("body", *e["loc"])} for e in invalid.value.errors()]
+    assert [(e.field, e.message) for e in translate_errors(errors, "de")] == [
+        ("name", "Diese Angabe enthält Zeichen, die nicht gelesen werden konnten.")
+    ]
+
+
+def test_a_lone_surrogate_is_refused():
+    with pytest.raises(ValidationError) as invalid:
+        MembershipApplicationRequest.model_validate({**JSON_FIELDS, "name": "Eri\ud800ka"})
+    assert [e["loc"][0] for e in invalid.value.errors()] == ["name"]
+
+
+def test_names_are_stored_in_one_unicode_spelling():
+    decomposed = "Mu\u0308ller"
+    request = MembershipApplicationRequest.model_validate({**JSON_FIELDS, "name": decomposed})
+    assert request.name == "Müller"
 
 
 def test_invalid_input_is_explained_per_field_in_german_and_english():

@@ -5,42 +5,67 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from verein import runtime
 from verein.eventstore import CommandContext
 from verein.membership.service import apply_for_membership
 from verein.web.errors import translate_errors
-from verein.web.html import message_page
+from verein.web.html import HTML, message_page
 from verein.web.i18n import translate
+from verein.web.intake import FORM, JSON, Limits
 from verein.web.membership_form import MembershipApplicationRequest, render_form
+from verein.web.openapi import HTML_PAGE, problems
 from verein.web.problems import install_error_handlers, problem
 from verein.web.requests import form_values, is_form_post, request_language
+from verein.web.resolver import WebResolver
 
 logger = Logger()
 tracer = Tracer()
-app = APIGatewayHttpResolver(enable_validation=True)
+# 16 KiB: the form's fields take about 700 characters; anything near the limit is not a person.
+app = WebResolver(Limits(max_body_bytes=16 * 1024, accepts=frozenset({JSON, FORM})))
 install_error_handlers(app, logger)
 
-HTML = "text/html; charset=utf-8"
+
+class ApplicationReceipt(BaseModel):
+    application_id: str
+    already_received: bool
+    """True when this e-mail address had an open application already (a double submission)."""
 
 
-@app.get("/membership/apply", summary="The membership application form (HTML)")
-def application_form(lang: Annotated[str | None, Query()] = None) -> Response[str]:
-    language = request_language(app, lang)
-    return Response(200, HTML, render_form(language), headers={"Content-Language": language})
+Lang = Annotated[str | None, Query(description="de or en; else Accept-Language, else de")]
+
+
+@app.get(
+    "/membership/apply",
+    summary="The membership application form (HTML)",
+    responses={200: {"description": "The form", "content": HTML_PAGE}},
+)
+def application_form(lang: Lang = None) -> Response[str]:
+    return _form_page()
+
+
+@app.get("/membership/openapi.json", summary="This API's OpenAPI document")
+def openapi_document() -> Response[str]:
+    document = app.get_openapi_json_schema(title="Verein public API", version="1")
+    return Response(200, "application/json", document)
 
 
 @app.post(
     "/membership/applications",
     summary="Apply for membership (HTML form post or JSON)",
     responses={
-        202: {"description": "Application received (JSON clients)"},
-        422: {"description": "Invalid input (problem+json, or the form again with messages)"},
+        200: {"description": "Thank-you page (form posts)", "content": HTML_PAGE},
+        202: {
+            "description": "Application received (JSON clients)",
+            "content": {"application/json": {"model": ApplicationReceipt}},
+        },
+        **problems(400, 409, 413, 415, 422, 500, pages=True),
     },
 )
 def submit_application(
@@ -49,7 +74,7 @@ def submit_application(
     language = request_language(app, application.lang)
     context = CommandContext(correlation_id=logger.get_correlation_id() or "", actor="public")
     received = apply_for_membership(
-        runtime.event_store(), application.to_command(language), context
+        runtime.event_store(), runtime.keyed_hash(), application.to_command(language), context
     )
     logger.info(
         "membership application received",
@@ -61,15 +86,17 @@ def submit_application(
             "thanks.title", body_key, language, application_id=received.application_id
         )
         return Response(200, HTML, html, headers={"Content-Language": language})
-    return Response(
-        202,
-        "application/json",
-        {"application_id": received.application_id, "already_received": received.already_received},
+    receipt = ApplicationReceipt(
+        application_id=received.application_id, already_received=received.already_received
     )
+    return Response(202, "application/json", receipt.model_dump(mode="json"))
 
 
 @app.exception_handler(RequestValidationError)
 def invalid_input(error: RequestValidationError) -> Response[str]:
+    if app.current_event.request_context.http.method == "GET":
+        # A page was asked for: an unusable ?lang= (e.g. repeated) is no reason to refuse it.
+        return _form_page()
     if is_form_post(app):
         values = form_values(app)
         language = request_language(app, values.get("lang"))
@@ -82,6 +109,11 @@ def invalid_input(error: RequestValidationError) -> Response[str]:
         errors=translate_errors(error.errors(), language),
         language=language,
     )
+
+
+def _form_page() -> Response[str]:
+    language = request_language(app)
+    return Response(200, HTML, render_form(language), headers={"Content-Language": language})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

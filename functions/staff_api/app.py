@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
@@ -17,22 +17,27 @@ from pydantic import BaseModel, ConfigDict, Field
 from verein import runtime
 from verein.eventstore import CommandContext
 from verein.membership.decider import AddMemberNote
-from verein.membership.service import add_member_note, member_history
+from verein.membership.service import IdempotencyKeyReused, add_member_note, member_history
 from verein.projections.member_views import InvalidCursor
 from verein.projections.members import MemberSummary
 from verein.web.errors import FieldError, translate_errors
 from verein.web.i18n import field_error, translate
+from verein.web.inputs import MultiLineText
+from verein.web.intake import Limits
+from verein.web.openapi import STAFF_SECURITY_SCHEMES, problems
 from verein.web.problems import install_error_handlers, problem
 from verein.web.requests import request_language
+from verein.web.resolver import WebResolver
 from verein.web.staff_auth import is_staff
 
 logger = Logger()
 tracer = Tracer()
-app = APIGatewayHttpResolver(enable_validation=True)
+# 64 KiB: a note takes 2,000 characters, at most 12 KB even with every one JSON-escaped.
+app = WebResolver(Limits(max_body_bytes=64 * 1024))
 install_error_handlers(app, logger)
 
 
-def require_staff(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+def require_staff(app: WebResolver, next_middleware: NextMiddleware) -> Response[Any]:
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
     if not is_staff(claims):
         language = request_language(app)
@@ -73,9 +78,9 @@ MemberId = Annotated[str, Path(pattern="^[0-9a-f-]{36}$")]
 
 
 class NoteRequest(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
-    text: str = Field(min_length=1, max_length=2000)
+    text: MultiLineText = Field(min_length=1, max_length=2000)
 
 
 class NoteReceipt(BaseModel):
@@ -91,7 +96,32 @@ def _staff_context() -> CommandContext:
     )
 
 
-@app.get("/staff/members", summary="Members and applicants by status")
+@app.get(
+    "/staff/openapi.json",
+    summary="This API's OpenAPI document",
+    responses={
+        200: {"description": "OpenAPI 3 document", "content": {"application/json": {"schema": {}}}},
+        **problems(401, 403, 500),
+    },
+)
+def openapi_document() -> Response[str]:
+    document = app.get_openapi_json_schema(
+        title="Verein staff API",
+        version="1",
+        security_schemes=STAFF_SECURITY_SCHEMES,
+        security=[{"staffToken": []}],
+    )
+    return Response(200, "application/json", document)
+
+
+@app.get(
+    "/staff/members",
+    summary="Members and applicants by status",
+    responses={
+        200: {"description": "One page", "content": {"application/json": {"model": MemberList}}},
+        **problems(401, 403, 422, 500),
+    },
+)
 def list_members(
     status: Annotated[str, Query(pattern="^[a-z_]{1,32}$")] = "applied",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -103,7 +133,17 @@ def list_members(
     )
 
 
-@app.get("/staff/members/<member_id>", summary="One member with the history that built it")
+@app.get(
+    "/staff/members/<member_id>",
+    summary="One member with the history that built it",
+    responses={
+        200: {
+            "description": "The member",
+            "content": {"application/json": {"model": MemberDetail}},
+        },
+        **problems(401, 403, 404, 422, 500),
+    },
+)
 def get_member(member_id: MemberId) -> Response[Any]:
     history = member_history(runtime.event_store(), member_id)
     if not history:
@@ -131,7 +171,13 @@ def get_member(member_id: MemberId) -> Response[Any]:
 @app.post(
     "/staff/members/<member_id>/notes",
     summary="Add a staff note to a membership",
-    responses={202: {"description": "Note stored (or already stored under this key)"}},
+    responses={
+        202: {
+            "description": "Note stored (or already stored under this key)",
+            "content": {"application/json": {"model": NoteReceipt}},
+        },
+        **problems(400, 401, 403, 404, 409, 413, 415, 422, 500),
+    },
 )
 def add_note(
     member_id: MemberId,
@@ -140,6 +186,7 @@ def add_note(
 ) -> Response[Any]:
     added = add_member_note(
         runtime.event_store(),
+        runtime.keyed_hash(),
         member_id,
         AddMemberNote(text=note.text),
         _staff_context(),
@@ -149,6 +196,14 @@ def add_note(
         member_id=member_id, version=added.version, already_received=added.already_received
     )
     return Response(202, "application/json", receipt.model_dump(mode="json"))
+
+
+@app.exception_handler(IdempotencyKeyReused)
+def idempotency_key_reused(_: IdempotencyKeyReused) -> Response[str]:
+    language = request_language(app)
+    errors = [FieldError("idempotency-key", translate("problem.idempotency_key_reused", language))]
+    title = translate("problem.idempotency_key_reused", language)
+    return problem(422, title, errors=errors, language=language)
 
 
 @app.exception_handler(InvalidCursor)

@@ -94,11 +94,11 @@ def execute(
     On ``ConcurrencyError`` the command is decided again on fresh state, up to ``max_attempts``
     times with jittered exponential backoff; then ``CommandConflict``. ``ClaimTaken`` and
     ``DomainRuleViolated`` pass through to the caller. ``new_stream`` says the caller just made
-    up the stream id (a fresh uuid), so the first attempt skips reading the head: the command
-    then costs one write request and no read.
+    up the stream id (a fresh uuid), so the command never reads the head: it costs one write
+    request and no read, and if the id is taken after all it fails with ``CommandConflict``.
     """
     for attempt in range(max_attempts):
-        if new_stream and attempt == 0:
+        if new_stream:
             state, version = decider.initial(), 0
         else:
             state, version = load_state(store, decider, stream_id)
@@ -115,6 +115,10 @@ def execute(
                 claims=claims,
             )
         except ConcurrencyError:
+            if new_stream:
+                # The made-up stream id exists: deciding again there would be wrong, and the
+                # public function may not read member streams at all (its IAM policy).
+                raise CommandConflict(stream_id) from None
             # "Full jitter" backoff: spreads retrying writers apart instead of re-colliding.
             sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - not for security
             continue

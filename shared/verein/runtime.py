@@ -15,6 +15,7 @@ from botocore.config import Config
 
 from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.dynamodb import DynamoDBEventStore
+from verein.keyed_hash import KeyedHash
 from verein.projections.member_views import DynamoDBMemberViews
 
 if TYPE_CHECKING:
@@ -42,6 +43,15 @@ def member_views() -> DynamoDBMemberViews:
     return DynamoDBMemberViews(dynamodb(), os.environ["VIEWS_TABLE"])
 
 
+@cache
+def keyed_hash() -> KeyedHash:
+    """The claim-key secret, read once per execution environment (the template's
+    ``ClaimKeySecret``; never rotated, so caching it for the environment's life is right)."""
+    secrets = boto3.client("secretsmanager")
+    value = secrets.get_secret_value(SecretId=os.environ["CLAIM_KEY_SECRET_ARN"])
+    return KeyedHash(value["SecretString"].encode())
+
+
 def reset() -> None:
-    for cached in (dynamodb, event_store, member_views):
+    for cached in (dynamodb, event_store, member_views, keyed_hash):
         cached.cache_clear()

@@ -73,14 +73,7 @@ class DynamoDBEventStore:
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": to_attribute_values(
-                        {
-                            "stream_id": claim.claim_id,
-                            "version": 0,
-                            "item_kind": codec.CLAIM,
-                            "owner_stream_id": stream_id,
-                        }
-                    ),
+                    "Item": to_attribute_values(_claim_item(claim, stream_id)),
                     "ConditionExpression": "attribute_not_exists(stream_id)",
                 }
             }
@@ -99,8 +92,10 @@ class DynamoDBEventStore:
             if failed[0] == 0:
                 raise ConcurrencyError(stream_id, expected_version) from error
             claim = claims[failed[0] - 1]
-            owner = self.claim_owner(claim) or "?"
-            raise ClaimTaken(claim, owner) from error
+            held = self._claim_item(claim) or {}
+            raise ClaimTaken(
+                claim, str(held.get("owner_stream_id", "?")), held.get("fingerprint")
+            ) from error
         return int(item["last_version"])
 
     def load(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
@@ -129,14 +124,16 @@ class DynamoDBEventStore:
         return StreamHead(version=int(latest["last_version"]), snapshot=codec.snapshot_of(latest))
 
     def claim_owner(self, claim: Claim) -> str | None:
+        held = self._claim_item(claim)
+        return str(held["owner_stream_id"]) if held else None
+
+    def _claim_item(self, claim: Claim) -> dict[str, Any] | None:
         response = self._client.get_item(
             TableName=self._table,
             Key=to_attribute_values({"stream_id": claim.claim_id, "version": 0}),
             ConsistentRead=True,
         )
-        if "Item" not in response:
-            return None
-        return str(from_attribute_values(response["Item"])["owner_stream_id"])
+        return from_attribute_values(response["Item"]) if "Item" in response else None
 
     def _query(
         self,
@@ -166,6 +163,18 @@ class DynamoDBEventStore:
         for page in self._client.get_paginator("query").paginate(**request):
             items.extend(from_attribute_values(i) for i in page.get("Items", []))
         return items
+
+
+def _claim_item(claim: Claim, owner_stream_id: str) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "stream_id": claim.claim_id,
+        "version": 0,
+        "item_kind": codec.CLAIM,
+        "owner_stream_id": owner_stream_id,
+    }
+    if claim.fingerprint is not None:
+        item["fingerprint"] = claim.fingerprint
+    return item
 
 
 def _code(error: ClientError) -> str:

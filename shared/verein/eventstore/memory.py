@@ -15,7 +15,7 @@ class InMemoryEventStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._commits: dict[str, list[dict[str, Any]]] = {}
-        self._claims: dict[str, str] = {}
+        self._claims: dict[str, tuple[str, str | None]] = {}
         self.appended: list[dict[str, Any]] = []
         """Every commit item in append order: what a change stream would deliver."""
 
@@ -36,13 +36,13 @@ class InMemoryEventStore:
             if current != expected_version:
                 raise ConcurrencyError(stream_id, expected_version)
             for claim in claims:
-                owner = self._claims.get(claim.claim_id)
-                if owner is not None:
-                    raise ClaimTaken(claim, owner)
+                taken = self._claims.get(claim.claim_id)
+                if taken is not None:
+                    raise ClaimTaken(claim, *taken)
             item = codec.commit_item(stream_id, expected_version + 1, events, snapshot, utc_now())
             self._commits.setdefault(stream_id, []).append(item)
             for claim in claims:
-                self._claims[claim.claim_id] = stream_id
+                self._claims[claim.claim_id] = (stream_id, claim.fingerprint)
             self.appended.append(item)
             return int(item["last_version"])
 
@@ -67,4 +67,5 @@ class InMemoryEventStore:
 
     def claim_owner(self, claim: Claim) -> str | None:
         with self._lock:
-            return self._claims.get(claim.claim_id)
+            taken = self._claims.get(claim.claim_id)
+        return taken[0] if taken else None

@@ -15,11 +15,15 @@ class Claim:
 
     Used for natural-key uniqueness and idempotency ("one open application per e-mail"):
     if another stream already holds the key, the whole append fails with ``ClaimTaken``.
-    ``key`` should not contain personal data in clear text (hash it).
+    ``key`` should not contain personal data in clear text (use a keyed hash).
+    ``fingerprint`` identifies the request that takes the claim (an idempotency key reused
+    with another request is a client error); it is stored with the claim and handed back in
+    ``ClaimTaken``.
     """
 
     namespace: str
     key: str
+    fingerprint: str | None = None
 
     @property
     def claim_id(self) -> str:
@@ -58,10 +62,19 @@ class CommitTooLarge(ValueError):
 class ClaimTaken(Exception):
     """A claimed unique key belongs to another stream: nothing was written."""
 
-    def __init__(self, claim: Claim, owner_stream_id: str) -> None:
+    def __init__(
+        self, claim: Claim, owner_stream_id: str, owner_fingerprint: str | None = None
+    ) -> None:
         super().__init__(f"{claim.claim_id} is held by {owner_stream_id}")
         self.claim = claim
         self.owner_stream_id = owner_stream_id
+        self.owner_fingerprint = owner_fingerprint
+        """The fingerprint stored with the claim by the append that took it."""
+
+    @property
+    def same_request(self) -> bool:
+        """True when the claim was taken by the same request (a retry), not a different one."""
+        return self.owner_fingerprint == self.claim.fingerprint
 
 
 class EventStore(Protocol):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
@@ -11,6 +10,8 @@ from pydantic import BaseModel, ConfigDict
 
 from verein.decider import Decider, DomainRuleViolated
 from verein.eventstore import Claim, DomainEvent
+from verein.keyed_hash import KeyedHash
+from verein.mailbox import mailbox_key
 from verein.membership.events import MemberNoteAdded, MembershipApplied, MembershipType
 
 
@@ -85,15 +86,20 @@ membership_decider: Decider[MembershipCommand, Membership] = Decider(
 )
 
 
-def open_application_claim(email: str) -> Claim:
-    """One open application per e-mail address; the key is a hash, not the address itself."""
-    normalized = email.strip().casefold()
-    return Claim("membership-application", hashlib.sha256(normalized.encode()).hexdigest())
+def open_application_claim(email: str, keyed_hash: KeyedHash) -> Claim:
+    """One open application per e-mail address; the key is a keyed hash, not the address."""
+    key = keyed_hash.digest("membership-application", mailbox_key(email))
+    return Claim("membership-application", key)
 
 
-def idempotency_claim(key: str) -> Claim:
-    """A client-chosen ``Idempotency-Key``: the same key never appends twice."""
-    return Claim("idempotency", hashlib.sha256(key.encode()).hexdigest())
+def idempotency_claim(scope: str, key: str, request: BaseModel, keyed_hash: KeyedHash) -> Claim:
+    """A client-chosen ``Idempotency-Key`` within ``scope``: the same key never appends twice,
+    and the fingerprint of ``request`` tells a retry from a different request under that key."""
+    return Claim(
+        "idempotency",
+        keyed_hash.digest("idempotency", f"{scope}:{key}"),
+        fingerprint=keyed_hash.digest("request", request.model_dump_json()),
+    )
 
 
 def member_stream_id(member_id: str) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from verein.decider import Outcome, execute
 from verein.eventstore import Claim, ClaimTaken, CommandContext, EventStore, RecordedEvent
+from verein.keyed_hash import KeyedHash
 from verein.membership.decider import (
     AddMemberNote,
     ApplyForMembership,
@@ -27,10 +28,10 @@ class ApplicationReceived:
 
 
 def apply_for_membership(
-    store: EventStore, command: ApplyForMembership, context: CommandContext
+    store: EventStore, keyed_hash: KeyedHash, command: ApplyForMembership, context: CommandContext
 ) -> ApplicationReceived:
     member_id = str(uuid.uuid4())
-    claim = open_application_claim(command.email)
+    claim = open_application_claim(command.email, keyed_hash)
     try:
         _on_member(store, member_id, command, context, [claim], new_stream=True)
     except ClaimTaken as taken:
@@ -45,17 +46,29 @@ class NoteAdded:
     already_received: bool
 
 
+class IdempotencyKeyReused(Exception):
+    """The ``Idempotency-Key`` was used before with a different request: nothing was stored."""
+
+
 def add_member_note(
     store: EventStore,
+    keyed_hash: KeyedHash,
     member_id: str,
     command: AddMemberNote,
     context: CommandContext,
+    *,
     idempotency_key: str | None = None,
 ) -> NoteAdded:
-    claims = [idempotency_claim(f"{member_id}:{idempotency_key}")] if idempotency_key else []
+    claims = (
+        [idempotency_claim(member_id, idempotency_key, command, keyed_hash)]
+        if idempotency_key
+        else []
+    )
     try:
         outcome = _on_member(store, member_id, command, context, claims)
-    except ClaimTaken:
+    except ClaimTaken as taken:
+        if not taken.same_request:
+            raise IdempotencyKeyReused(idempotency_key) from taken
         return NoteAdded(version=None, already_received=True)
     return NoteAdded(version=outcome.version, already_received=False)
 

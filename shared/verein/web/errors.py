@@ -15,6 +15,8 @@ _KIND_BY_PYDANTIC_TYPE = {
     "json_invalid": "body",
     "model_attributes_type": "body",
     "dict_type": "body",
+    "control_characters": "control_characters",
+    "broken_encoding": "broken_encoding",
 }
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from html import escape
 
 from verein.web.i18n import Language, translate
+
+HTML = "text/html; charset=utf-8"
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;
@@ -16,6 +20,15 @@ input[type=text],input[type=email],select{width:100%;padding:.4rem;font-size:1re
 fieldset{border:0;padding:0;margin-top:1rem}
 button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}
 """
+
+
+PAGE_CSP = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()}'; "
+    "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+"""Content-Security-Policy of our pages: no scripts at all, only our own inline style (by its
+hash), forms post to us only, and no other site may frame a page (clickjacking)."""
 
 
 def page(title: str, body: str, language: Language) -> str:

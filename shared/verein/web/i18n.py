@@ -92,6 +92,26 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "de": "Die Daten wurden gleichzeitig geändert. Bitte versuchen Sie es erneut.",
         "en": "The data was changed concurrently. Please try again.",
     },
+    "problem.too_large": {
+        "de": "Die Anfrage ist zu groß.",
+        "en": "The request is too large.",
+    },
+    "problem.idempotency_key_reused": {
+        "de": "Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet.",
+        "en": "This Idempotency-Key was already used for a different request.",
+    },
+    "form.back": {
+        "de": "Bitte gehen Sie zurück und versuchen Sie es noch einmal.",
+        "en": "Please go back and try again.",
+    },
+    "error.control_characters": {
+        "de": "Diese Angabe enthält unzulässige Steuerzeichen.",
+        "en": "This entry contains control characters that are not allowed.",
+    },
+    "error.broken_encoding": {
+        "de": "Diese Angabe enthält Zeichen, die nicht gelesen werden konnten.",
+        "en": "This entry contains characters that could not be read.",
+    },
     "problem.not_found": {"de": "Nicht gefunden", "en": "Not found"},
     "problem.forbidden": {"de": "Keine Berechtigung", "en": "Forbidden"},
     "problem.internal": {
@@ -128,9 +148,12 @@ def field_error(field: str, kind: str, language: Language) -> str:
 
 
 def negotiate(explicit: str | None, accept_language: str | None) -> Language:
-    """``?lang=`` (or the form's ``lang`` field) wins, then Accept-Language, else German."""
-    if explicit in ("de", "en"):
-        return explicit  # type: ignore[return-value]
+    """``?lang=`` (or the form's ``lang`` field; the first of repeated ones) wins, then
+    Accept-Language, else German."""
+    # API Gateway joins a repeated query parameter with commas (``?lang=en&lang=de``).
+    for choice in (explicit or "").split(","):
+        if choice.strip() in ("de", "en"):
+            return choice.strip()  # type: ignore[return-value]
     ranked: list[tuple[float, str]] = []
     for part in (accept_language or "").split(","):
         tag, _, params = part.strip().partition(";")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator
 from pydantic_core import PydanticCustomError
 
 from verein.membership.decider import ApplyForMembership
@@ -13,29 +13,24 @@ from verein.membership.events import MembershipType
 from verein.web.errors import FieldError
 from verein.web.html import error_summary, page
 from verein.web.i18n import Language, translate
+from verein.web.inputs import EmailAddress, SingleLineText, WebInput
 
 FORM_ACTION = "/membership/applications"
+MAX_LENGTH = {"name": 200, "email": 254, "organisation": 200}
+"""Longest value each text field takes; the form never echoes more than this."""
 
 
-class MembershipApplicationRequest(BaseModel):
+class MembershipApplicationRequest(WebInput):
     """What the public form (``application/x-www-form-urlencoded``) or a JSON client sends."""
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+    form_checkboxes = frozenset({"privacy_consent"})
 
-    name: str = Field(min_length=1, max_length=200)
-    email: EmailStr = Field(max_length=254)
-    organisation: str | None = Field(default=None, max_length=200)
+    name: SingleLineText = Field(min_length=1, max_length=MAX_LENGTH["name"])
+    email: EmailAddress = Field(max_length=MAX_LENGTH["email"])
+    organisation: SingleLineText | None = Field(default=None, max_length=MAX_LENGTH["organisation"])
     membership_type: MembershipType
-    privacy_consent: bool = Field(default=False, validate_default=True)
+    privacy_consent: StrictBool = Field(default=False, validate_default=True)
     lang: Literal["de", "en"] | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _single_form_values(cls, data: Any) -> Any:
-        # Powertools parses form bodies into lists (a field may repeat); this form has none.
-        if isinstance(data, dict):
-            return {k: v[-1] if isinstance(v, list) and v else v for k, v in data.items()}
-        return data
 
     @field_validator("organisation")
     @classmethod
@@ -81,11 +76,12 @@ def render_form(
         return f' aria-invalid="true" aria-describedby="{name}-error"' if name in by_field else ""
 
     def text_input(name: str, kind: str, required: bool) -> str:
+        longest = MAX_LENGTH[name]
         return (
             f'<label for="{name}">{escape(translate("field." + name, language))}'
             f"{field_note(name)}</label>"
-            f'<input type="{kind}" id="{name}" name="{name}" maxlength="254" '
-            f'value="{escape(values.get(name, ""))}"{" required" if required else ""}'
+            f'<input type="{kind}" id="{name}" name="{name}" maxlength="{longest}" '
+            f'value="{escape(values.get(name, "")[:longest])}"{" required" if required else ""}'
             f"{invalid(name)}>"
         )
 

@@ -8,17 +8,16 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from verein.web.i18n import Language, negotiate
-
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+from verein.web.intake import FORM, media_type
 
 
 def is_form_post(app: APIGatewayHttpResolver) -> bool:
     """A plain HTML form post (no JavaScript): answer with a page, not JSON."""
-    return app.current_event.headers.get("content-type", "").startswith(FORM_CONTENT_TYPE)
+    return media_type(app.current_event.headers.get("content-type", "")) == FORM
 
 
 def form_values(app: APIGatewayHttpResolver) -> dict[str, str]:
-    """What the user typed, to show the form again; undecodable bytes become U+FFFD."""
+    """What the user typed, to show the form again (the intake let only UTF-8 through)."""
     event = app.current_event
     if event.is_base64_encoded:
         text = base64.b64decode(event.body or "").decode("utf-8", errors="replace")

@@ -1,0 +1,86 @@
+"""The API functions' resolver: Powertools' HTTP API resolver with our intake and headers.
+
+Every response, whichever route, error handler or rejection produced it, leaves with the
+security headers below; every request passes ``intake.screen`` before Powertools parses it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from verein.web.html import HTML, PAGE_CSP, message_page
+from verein.web.i18n import negotiate, translate
+from verein.web.inputs import form_input
+from verein.web.intake import FORM, Limits, Rejection, media_type, screen
+from verein.web.problems import PROBLEM_JSON
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
+"""For everything that is not a page: nothing in it may run, load or be framed."""
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Strict-Transport-Security": "max-age=31536000",
+    # Personal data in pages and API answers must not stay in shared or browser caches.
+    "Cache-Control": "no-store",
+}
+
+
+class WebResolver(APIGatewayHttpResolver):
+    def __init__(self, limits: Limits) -> None:
+        super().__init__(enable_validation=True)
+        self.limits = limits
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        event = {**event, "headers": dict(event.get("headers") or {})}  # screen() edits them
+        rejection = screen(event, self.limits)
+        content_type = (event.get("headers") or {}).get("content-type", "")
+        token = form_input.set(media_type(str(content_type)) == FORM)
+        try:
+            if rejection is not None:
+                response = rejected(event, rejection)
+            else:
+                response = super().resolve(event, context)
+        finally:
+            form_input.reset(token)
+        return with_security_headers(response)
+
+
+def rejected(event: dict[str, Any], rejection: Rejection) -> dict[str, Any]:
+    """The answer to a request that ``screen`` turned away: a page for a form post (a person
+    sent it), a problem otherwise."""
+    query = event.get("queryStringParameters") or {}
+    headers = event.get("headers") or {}
+    language = negotiate(query.get("lang"), headers.get("accept-language"))
+    title = translate(rejection.message_key, language)
+    if rejection.media_type == FORM:
+        content_type, body = HTML, message_page(rejection.message_key, "form.back", language)
+    else:
+        content_type = PROBLEM_JSON
+        body = json.dumps(
+            {"type": "about:blank", "title": title, "status": rejection.status},
+            ensure_ascii=False,
+        )
+    return {
+        "statusCode": rejection.status,
+        "headers": {"Content-Type": content_type, "Content-Language": language},
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def with_security_headers(response: dict[str, Any]) -> dict[str, Any]:
+    headers: dict[str, str] = response.setdefault("headers", {})
+    present = {name.lower(): name for name in headers}
+    is_page = headers.get(present.get("content-type", ""), "").startswith("text/html")
+    wanted = {**SECURITY_HEADERS, "Content-Security-Policy": PAGE_CSP if is_page else API_CSP}
+    for name, value in wanted.items():
+        if name.lower() not in present:  # a route's own choice wins
+            headers[name] = value
+    return response

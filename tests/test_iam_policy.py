@@ -1,0 +1,554 @@
+"""The functions' IAM policies in infra/template.yaml allow what the code really does, and no more.
+
+The requests are the real ones: botocore hooks record every call the handlers make while the
+tests drive them like API Gateway and Lambda would. Each call is mapped to the authorization
+requests AWS evaluates (one per item of a transaction) and decided by a small evaluator of the
+policy subset the template uses (tests/iam_eval.py). Hostile requests, what code running with a
+function's credentials could try beyond that, must be denied.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from local_aws.jwt_auth import LocalCognito
+from local_aws.template import load_template
+from tests.api_client import ApiClient
+from tests.iam_eval import (
+    AuthRequest,
+    FunctionPolicy,
+    KeySchemas,
+    Unsupported,
+    authorization_requests,
+    resolve,
+    table_arn,
+)
+from tests.samples import FORM, JSON_APPLICATION
+from verein import runtime
+
+EVENT_STORE = "EventStoreTable"
+VIEWS = "ViewsTable"
+MEMBER = f"member#{uuid.UUID(int=1)}"
+APPLICATION_CLAIM = "claim#membership-application#" + "ab" * 32
+IDEMPOTENCY_CLAIM = "claim#idempotency#" + "cd" * 32
+
+
+# --- Fixtures: policies, and the calls the handlers make ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def keys(template):
+    return KeySchemas.of(template)
+
+
+@pytest.fixture(scope="module")
+def public(template):
+    return FunctionPolicy.of(template, "PublicApiFunction")
+
+
+@pytest.fixture(scope="module")
+def staff(template):
+    return FunctionPolicy.of(template, "StaffApiFunction")
+
+
+@pytest.fixture(scope="module")
+def projector(template):
+    return FunctionPolicy.of(template, "ProjectorFunction")
+
+
+@pytest.fixture
+def api(aws, template, tmp_path):
+    return ApiClient(template, aws.endpoint_url, LocalCognito(tmp_path))
+
+
+@dataclass(frozen=True)
+class Call:
+    service: str
+    operation: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Recorder:
+    """Records the parameters of every AWS call the functions make while ``capture`` is open."""
+
+    calls: list[Call] = field(default_factory=list)
+    active: bool = False
+
+    def on_dynamodb(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self._record(params, model)
+
+    def on_other_services(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.service_model.service_name != "dynamodb":  # recorded on the client itself
+            self._record(params, model)
+
+    def _record(self, params: dict[str, Any], model: Any) -> None:
+        if self.active:
+            service = model.service_model.service_name
+            self.calls.append(Call(service, model.name, copy.deepcopy(params)))
+
+    @contextmanager
+    def capture(self) -> Iterator[list[Call]]:
+        self.calls = []
+        self.active = True
+        try:
+            yield self.calls
+        finally:
+            self.active = False
+
+
+@pytest.fixture
+def recorder(aws) -> Iterator[Recorder]:
+    recorder = Recorder()
+    # The one DynamoDB client every function uses (built once per execution environment).
+    runtime.dynamodb().meta.events.register("provide-client-params.dynamodb", recorder.on_dynamodb)
+    # Clients the functions build later from the default session (the claim-key secret).
+    session = boto3._get_default_session()
+    session.events.register("provide-client-params", recorder.on_other_services)
+    yield recorder
+    session.events.unregister("provide-client-params", recorder.on_other_services)
+
+
+def requests_of(calls: list[Call], keys: KeySchemas) -> list[AuthRequest]:
+    return [
+        request
+        for call in calls
+        for request in authorization_requests(call.service, call.operation, call.params, keys)
+    ]
+
+
+def assert_allowed(policy: FunctionPolicy, requests: list[AuthRequest]) -> None:
+    refused = [f"{r}: {policy.decide(r)}" for r in requests if not policy.allows(r)]
+    assert not refused, f"{policy.function} may not make its own requests:\n" + "\n".join(refused)
+    shaped = [f"{r}: {dict(r.unconditioned)}" for r in requests if r.unconditioned]
+    assert not shaped, "requests that read items back through failed writes:\n" + "\n".join(shaped)
+
+
+def denied(policy: FunctionPolicy, service: str, operation: str, params: dict[str, Any], keys):
+    """A call fails unless every authorization request it needs is allowed."""
+    return not all(
+        policy.allows(r) for r in authorization_requests(service, operation, params, keys)
+    )
+
+
+def key_family(request: AuthRequest) -> str:
+    """``member``, ``claim``, ``members``: what comes before the first ``#`` of the key."""
+    return request.context.get("dynamodb:LeadingKeys", ("",))[0].split("#")[0]
+
+
+def s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def key(stream_id: str, version: int = 1) -> dict[str, Any]:
+    return {"stream_id": s(stream_id), "version": {"N": str(version)}}
+
+
+def item(stream_id: str, version: int = 1) -> dict[str, Any]:
+    return {**key(stream_id, version), "item_kind": s("commit"), "events": s("[]")}
+
+
+def query(table: str, pk: str, value: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "TableName": table,
+        "KeyConditionExpression": f"{pk} = :p",
+        "ExpressionAttributeValues": {":p": s(value)},
+        **extra,
+    }
+
+
+# --- The public function --------------------------------------------------------------------
+
+
+def test_the_public_function_may_make_every_request_of_an_application(api, recorder, public, keys):
+    with recorder.capture() as first:
+        reply = api.post_form("/membership/applications", FORM)
+    assert reply.status == 200, reply.text
+    with recorder.capture() as again:  # the same address, differently written
+        reply = api.post_json(
+            "/membership/applications", {**JSON_APPLICATION, "email": " ERIKA@example.org"}
+        )
+    assert reply.json()["already_received"] is True, reply.text
+
+    requests = requests_of(first + again, keys)
+    assert not [r for r in requests if r.action == "dynamodb:Query"], (
+        "the public function read a member stream: report it, do not allow it"
+    )
+    assert_allowed(public, requests)
+    writes = [r for r in requests_of(first, keys) if r.action == "dynamodb:PutItem"]
+    assert sorted(key_family(r) for r in writes) == ["claim", "member"]
+    assert all(r.context["dynamodb:EnclosingOperation"] == ("TransactWriteItems",) for r in writes)
+    reads = [r for r in requests_of(again, keys) if r.action == "dynamodb:GetItem"]
+    assert [r.context["dynamodb:LeadingKeys"][0].rsplit("#", 1)[0] for r in reads] == [
+        "claim#membership-application"
+    ]
+
+
+HOSTILE_TO_THE_PUBLIC_FUNCTION = {
+    "read a member stream": ("Query", query(EVENT_STORE, "stream_id", MEMBER)),
+    "read a member's commit": ("GetItem", {"TableName": EVENT_STORE, "Key": key(MEMBER)}),
+    "read an idempotency claim": (
+        "GetItem",
+        {"TableName": EVENT_STORE, "Key": key(IDEMPOTENCY_CLAIM, 0)},
+    ),
+    "read a member's commit, table named by ARN": (
+        "GetItem",
+        {"TableName": table_arn(EVENT_STORE), "Key": key(MEMBER)},
+    ),
+    "scan the event store": ("Scan", {"TableName": EVENT_STORE}),
+    "overwrite a commit and get the old one back": (
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item(MEMBER), "ReturnValues": "ALL_OLD"},
+    ),
+    "overwrite a claim and get the old one back": (
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item(APPLICATION_CLAIM, 0), "ReturnValues": "ALL_OLD"},
+    ),
+    "take an idempotency claim": (
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item(IDEMPOTENCY_CLAIM, 0)},
+    ),
+    "write outside the key families": (
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item("gathering#1")},
+    ),
+    "update a commit": (
+        "UpdateItem",
+        {
+            "TableName": EVENT_STORE,
+            "Key": key(MEMBER),
+            "UpdateExpression": "SET events = :e",
+            "ExpressionAttributeValues": {":e": s("[]")},
+            "ReturnValues": "ALL_OLD",
+        },
+    ),
+    "delete a commit": ("DeleteItem", {"TableName": EVENT_STORE, "Key": key(MEMBER)}),
+    "delete a claim": ("DeleteItem", {"TableName": EVENT_STORE, "Key": key(APPLICATION_CLAIM, 0)}),
+    "batch-read commits": (
+        "BatchGetItem",
+        {"RequestItems": {EVENT_STORE: {"Keys": [key(MEMBER), key(APPLICATION_CLAIM, 0)]}}},
+    ),
+    "batch-write commits": (
+        "BatchWriteItem",
+        {"RequestItems": {EVENT_STORE: [{"PutRequest": {"Item": item(MEMBER)}}]}},
+    ),
+    "read a commit through a condition check": (
+        "TransactWriteItems",
+        {
+            "TransactItems": [
+                {
+                    "ConditionCheck": {
+                        "TableName": EVENT_STORE,
+                        "Key": key(MEMBER),
+                        "ConditionExpression": "attribute_not_exists(stream_id)",
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                }
+            ]
+        },
+    ),
+    "read a commit in a transaction": (
+        "TransactGetItems",
+        {"TransactItems": [{"Get": {"TableName": EVENT_STORE, "Key": key(MEMBER)}}]},
+    ),
+    "read a member summary": (
+        "GetItem",
+        {"TableName": VIEWS, "Key": {"pk": s(MEMBER), "sk": s("summary")}},
+    ),
+    "list members": ("Query", query(VIEWS, "list_pk", "members#applied", IndexName="by_list")),
+    "scan the views": ("Scan", {"TableName": VIEWS}),
+    "write a member summary": (
+        "PutItem",
+        {"TableName": VIEWS, "Item": {"pk": s(MEMBER), "sk": s("summary")}},
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    list(HOSTILE_TO_THE_PUBLIC_FUNCTION.values()),
+    ids=list(HOSTILE_TO_THE_PUBLIC_FUNCTION),
+)
+def test_the_public_function_may_not(public, keys, operation, params):
+    assert denied(public, "dynamodb", operation, params, keys)
+
+
+def test_the_public_function_may_read_no_other_secret(public, keys):
+    other = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:other-AbCdEf"
+    assert denied(public, "secretsmanager", "GetSecretValue", {"SecretId": other}, keys)
+
+
+def put_over_a_commit(**failure: str) -> dict[str, Any]:
+    """The public function's own kind of write, aimed at an existing member's first commit."""
+    put = {
+        "TableName": EVENT_STORE,
+        "Item": item(MEMBER),
+        "ConditionExpression": "attribute_not_exists(stream_id)",
+        **failure,
+    }
+    claim = {**put, "Item": item(APPLICATION_CLAIM, 0)}
+    return {"TransactItems": [{"Put": put}, {"Put": claim}]}
+
+
+def test_the_item_a_failed_conditional_put_returns_is_invisible_to_iam(public, keys):
+    """No condition key covers ReturnValuesOnConditionCheckFailure: the mapping keeps it aside
+    (``unconditioned``) and the policy cannot tell this request from the function's own."""
+    plain = authorization_requests("dynamodb", "TransactWriteItems", put_over_a_commit(), keys)
+    leaking = authorization_requests(
+        "dynamodb",
+        "TransactWriteItems",
+        put_over_a_commit(ReturnValuesOnConditionCheckFailure="ALL_OLD"),
+        keys,
+    )
+    assert [r.context for r in leaking] == [r.context for r in plain]
+    assert leaking[0].unconditioned == {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+    assert [public.decide(r) for r in leaking] == [public.decide(r) for r in plain]
+
+
+# --- The staff function ---------------------------------------------------------------------
+
+
+def test_the_staff_function_may_make_every_request_of_staff_work(api, aws, recorder, staff, keys):
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
+    assert api.project(api.change_records(aws.event_store_table)) == {"batchItemFailures": []}
+    retry = [("idempotency-key", "call-1")]
+    with recorder.capture() as calls:
+        assert api.staff_get("/staff/members?status=applied").json()["count"] == 1
+        assert api.staff_get(f"/staff/members/{member_id}").status == 200
+        assert api.post_note(member_id, "Telefonat", headers=retry).json()["version"] == 2
+        assert api.post_note(member_id, "Telefonat", headers=retry).json()["already_received"]
+        assert api.post_note(member_id, "Unterlagen erhalten").json()["version"] == 3
+
+    requests = requests_of(calls, keys)
+    assert_allowed(staff, requests)
+    done = {(r.action, r.resource, key_family(r)) for r in requests}
+    assert {
+        ("dynamodb:Query", table_arn(VIEWS, "by_list"), "members"),
+        ("dynamodb:GetItem", table_arn(VIEWS), "member"),
+        ("dynamodb:Query", table_arn(EVENT_STORE), "member"),
+        ("dynamodb:PutItem", table_arn(EVENT_STORE), "member"),
+        ("dynamodb:PutItem", table_arn(EVENT_STORE), "claim"),
+        ("dynamodb:GetItem", table_arn(EVENT_STORE), "claim"),
+    } <= done
+
+
+HOSTILE_TO_THE_STAFF_FUNCTION = {
+    "scan the event store": ("Scan", {"TableName": EVENT_STORE}),
+    "read an application claim": (
+        "GetItem",
+        {"TableName": EVENT_STORE, "Key": key(APPLICATION_CLAIM, 0)},
+    ),
+    "take an application claim": (
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item(APPLICATION_CLAIM, 0)},
+    ),
+    "overwrite a commit and get the old one back": (
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item(MEMBER), "ReturnValues": "ALL_OLD"},
+    ),
+    "update a commit": (
+        "UpdateItem",
+        {"TableName": EVENT_STORE, "Key": key(MEMBER), "UpdateExpression": "REMOVE events"},
+    ),
+    "delete a commit": ("DeleteItem", {"TableName": EVENT_STORE, "Key": key(MEMBER)}),
+    "scan the views": ("Scan", {"TableName": VIEWS}),
+    "query the views table itself": ("Query", query(VIEWS, "pk", MEMBER)),
+    "write a member summary": (
+        "PutItem",
+        {"TableName": VIEWS, "Item": {"pk": s(MEMBER), "sk": s("summary")}},
+    ),
+    "delete a member summary": (
+        "DeleteItem",
+        {"TableName": VIEWS, "Key": {"pk": s(MEMBER), "sk": s("summary")}},
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    list(HOSTILE_TO_THE_STAFF_FUNCTION.values()),
+    ids=list(HOSTILE_TO_THE_STAFF_FUNCTION),
+)
+def test_the_staff_function_may_not(staff, keys, operation, params):
+    assert denied(staff, "dynamodb", operation, params, keys)
+
+
+# --- The projector --------------------------------------------------------------------------
+
+
+def test_the_projector_may_make_every_request_of_projecting(api, aws, recorder, projector, keys):
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
+    api.post_note(member_id, "Telefonat")
+    records = api.change_records(aws.event_store_table)
+    (note,) = [r for r in records if r["dynamodb"]["NewImage"]["version"] == {"N": "2"}]
+    with recorder.capture() as calls:
+        # The note's commit before the application's: the projector reads the gap from the store.
+        assert api.project([note]) == {"batchItemFailures": []}
+        assert api.project(records) == {"batchItemFailures": []}
+
+    requests = requests_of(calls, keys)
+    assert_allowed(projector, requests)
+    assert {r.action for r in requests} == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+    }
+
+
+HOSTILE_TO_THE_PROJECTOR = {
+    "scan the event store": ("Scan", {"TableName": EVENT_STORE}),
+    "read a claim": ("GetItem", {"TableName": EVENT_STORE, "Key": key(APPLICATION_CLAIM, 0)}),
+    "read claims": ("Query", query(EVENT_STORE, "stream_id", APPLICATION_CLAIM)),
+    "write to the event store": ("PutItem", {"TableName": EVENT_STORE, "Item": item(MEMBER)}),
+    "delete a member summary": (
+        "DeleteItem",
+        {"TableName": VIEWS, "Key": {"pk": s(MEMBER), "sk": s("summary")}},
+    ),
+    "scan the views": ("Scan", {"TableName": VIEWS}),
+}
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    list(HOSTILE_TO_THE_PROJECTOR.values()),
+    ids=list(HOSTILE_TO_THE_PROJECTOR),
+)
+def test_the_projector_may_not(projector, keys, operation, params):
+    assert denied(projector, "dynamodb", operation, params, keys)
+
+
+def test_the_projector_may_send_to_its_dead_letter_queue_only(template, projector):
+    queue = resolve(template, {"Fn::GetAtt": ["ProjectorDeadLetterQueue", "Arn"]})
+    assert projector.allows(AuthRequest("sqs:SendMessage", queue))
+    assert not projector.allows(AuthRequest("sqs:SendMessage", "arn:aws:sqs:eu-central-1:1:other"))
+    assert not projector.allows(AuthRequest("sqs:ReceiveMessage", queue))
+
+
+# --- The claim-key secret -------------------------------------------------------------------
+
+
+def test_only_the_api_functions_read_the_claim_key_secret(template, public, staff, projector):
+    secret = template.functions["PublicApiFunction"].environment["CLAIM_KEY_SECRET_ARN"]
+    assert template.functions["StaffApiFunction"].environment["CLAIM_KEY_SECRET_ARN"] == secret
+    read = AuthRequest("secretsmanager:GetSecretValue", secret)
+    assert public.allows(read)
+    assert staff.allows(read)
+    assert not projector.allows(read)
+    for policy in (public, staff):
+        assert not policy.allows(AuthRequest("secretsmanager:PutSecretValue", secret))
+        assert not policy.allows(AuthRequest("secretsmanager:GetSecretValue", secret + "-other"))
+
+
+# --- The evaluator itself -------------------------------------------------------------------
+
+
+@pytest.fixture
+def policy_from(tmp_path: Path):
+    def load(statements: str) -> FunctionPolicy:
+        path = tmp_path / "template.yaml"
+        path.write_text(
+            "Resources:\n"
+            "  Table:\n"
+            "    Type: AWS::DynamoDB::Table\n"
+            "    Properties:\n"
+            "      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n"
+            "      KeySchema: [{AttributeName: pk, KeyType: HASH}]\n"
+            "  Fn:\n"
+            "    Type: AWS::Serverless::Function\n"
+            "    Properties:\n"
+            "      CodeUri: fn/\n"
+            "      Handler: app.handler\n"
+            "      Policies:\n" + statements
+        )
+        return FunctionPolicy.of(load_template(path), "Fn")
+
+    return load
+
+
+TABLE = table_arn("Table")
+
+
+def test_explicit_deny_wins_and_nothing_allowed_is_denied(policy_from):
+    policy = policy_from(
+        "        - Statement:\n"
+        "            - {Effect: Allow, Action: 'dynamodb:*', Resource: !GetAtt Table.Arn}\n"
+        "            - {Effect: Deny, Action: dynamodb:DeleteItem, Resource: '*'}\n"
+    )
+    assert policy.decide(AuthRequest("dynamodb:GetItem", TABLE)) == "allow"
+    assert policy.decide(AuthRequest("DynamoDB:getitem", TABLE)) == "allow"  # actions ignore case
+    assert policy.decide(AuthRequest("dynamodb:DeleteItem", TABLE)) == "explicit deny"
+    assert policy.decide(AuthRequest("s3:GetObject", TABLE)) == "implicit deny"
+    assert policy.decide(AuthRequest("dynamodb:GetItem", TABLE + "x")) == "implicit deny"
+
+
+def test_set_operators_treat_a_missing_key_as_iam_does(policy_from):
+    policy = policy_from(
+        "        - Statement:\n"
+        "            - Effect: Allow\n"
+        "              Action: dynamodb:Scan\n"
+        "              Resource: !GetAtt Table.Arn\n"
+        "              Condition:\n"
+        "                ForAllValues:StringLike: {dynamodb:LeadingKeys: [a#*]}\n"
+        "            - Effect: Allow\n"
+        "              Action: dynamodb:Query\n"
+        "              Resource: !GetAtt Table.Arn\n"
+        "              Condition:\n"
+        "                ForAnyValue:StringEquals: {dynamodb:LeadingKeys: [a#1]}\n"
+    )
+    # ForAllValues holds vacuously: a Scan (no leading keys) gets through such a statement.
+    assert policy.allows(AuthRequest("dynamodb:Scan", TABLE))
+    assert policy.allows(AuthRequest("dynamodb:Scan", TABLE, {"dynamodb:LeadingKeys": ("a#9",)}))
+    assert not policy.allows(
+        AuthRequest("dynamodb:Scan", TABLE, {"dynamodb:LeadingKeys": ("a#1", "b#1")})
+    )
+    assert not policy.allows(AuthRequest("dynamodb:Query", TABLE))
+    assert policy.allows(
+        AuthRequest("dynamodb:Query", TABLE, {"dynamodb:LeadingKeys": ("b#1", "a#1")})
+    )
+
+
+def test_if_exists_and_wildcards(policy_from):
+    policy = policy_from(
+        "        - Statement:\n"
+        "            - Effect: Allow\n"
+        "              Action: dynamodb:Put*\n"
+        "              Resource: !GetAtt Table.Arn\n"
+        "              Condition:\n"
+        "                StringLike: {dynamodb:Select: 'A?L_[x]*'}\n"
+        "                StringEqualsIfExists: {dynamodb:ReturnValues: NONE}\n"
+    )
+
+    def put(**context: str) -> AuthRequest:
+        return AuthRequest("dynamodb:PutItem", TABLE, {k: (v,) for k, v in context.items()})
+
+    select = "dynamodb:Select"
+    assert policy.allows(put(**{select: "ALL_[x]"}))
+    assert policy.allows(put(**{select: "AXL_[x]yz", "dynamodb:ReturnValues": "NONE"}))
+    assert not policy.allows(put(**{select: "ALL_x"}))  # brackets are literal, not a class
+    assert not policy.allows(put(**{select: "ALL_[x]", "dynamodb:ReturnValues": "ALL_OLD"}))
+    assert not policy.allows(put())  # StringLike without IfExists needs the key
+
+
+@pytest.mark.parametrize(
+    "policies",
+    [
+        "        - DynamoDBReadPolicy: {TableName: !Ref Table}\n",
+        "        - AWSLambdaExecute\n",
+        "        - Statement: [{Effect: Allow, NotAction: 's3:*', Resource: '*'}]\n",
+        "        - Statement:\n"
+        "            - {Effect: Allow, Action: '*', Resource: '*', Condition: {'Null': {k: 'true'}}}\n",
+    ],
+    ids=["SAM policy template", "managed policy", "NotAction", "Null operator"],
+)
+def test_the_evaluator_refuses_what_it_does_not_implement(policy_from, policies):
+    with pytest.raises(Unsupported):
+        policy_from(policies)
