@@ -20,7 +20,7 @@ from verein.web.html import HTML, message_page
 from verein.web.i18n import translate
 from verein.web.intake import FORM, JSON, Limits
 from verein.web.membership_form import MembershipApplicationRequest, render_form
-from verein.web.openapi import HTML_PAGE, problems
+from verein.web.openapi import HTML_PAGE, OBJECT, problems
 from verein.web.problems import install_error_handlers, problem
 from verein.web.requests import form_values, is_form_post, request_language
 from verein.web.resolver import WebResolver
@@ -50,7 +50,11 @@ def application_form(lang: Lang = None) -> Response[str]:
     return _form_page()
 
 
-@app.get("/membership/openapi.json", summary="This API's OpenAPI document")
+@app.get(
+    "/membership/openapi.json",
+    summary="This API's OpenAPI document",
+    responses={200: {"description": "OpenAPI 3 document", "content": OBJECT}},
+)
 def openapi_document() -> Response[str]:
     document = app.get_openapi_json_schema(title="Verein public API", version="1")
     return Response(200, "application/json", document)

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -24,28 +23,17 @@ from verein.web.errors import FieldError, translate_errors
 from verein.web.i18n import field_error, translate
 from verein.web.inputs import MultiLineText
 from verein.web.intake import Limits
-from verein.web.openapi import STAFF_SECURITY_SCHEMES, problems
+from verein.web.openapi import OBJECT, STAFF_SECURITY_SCHEMES, problems
 from verein.web.problems import install_error_handlers, problem
 from verein.web.requests import request_language
 from verein.web.resolver import WebResolver
-from verein.web.staff_auth import is_staff
+from verein.web.staff_auth import is_staff_request
 
 logger = Logger()
 tracer = Tracer()
 # 64 KiB: a note takes 2,000 characters, at most 12 KB even with every one JSON-escaped.
-app = WebResolver(Limits(max_body_bytes=64 * 1024))
+app = WebResolver(Limits(max_body_bytes=64 * 1024), admits=is_staff_request)
 install_error_handlers(app, logger)
-
-
-def require_staff(app: WebResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    claims = app.current_event.request_context.authorizer.jwt_claim or {}
-    if not is_staff(claims):
-        language = request_language(app)
-        return problem(403, translate("problem.forbidden", language), language=language)
-    return next_middleware(app)
-
-
-app.use(middlewares=[require_staff])
 
 
 class MemberList(BaseModel):
@@ -100,7 +88,7 @@ def _staff_context() -> CommandContext:
     "/staff/openapi.json",
     summary="This API's OpenAPI document",
     responses={
-        200: {"description": "OpenAPI 3 document", "content": {"application/json": {"schema": {}}}},
+        200: {"description": "OpenAPI 3 document", "content": OBJECT},
         **problems(401, 403, 500),
     },
 )

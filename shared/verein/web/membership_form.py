@@ -29,7 +29,9 @@ class MembershipApplicationRequest(WebInput):
     email: EmailAddress = Field(max_length=MAX_LENGTH["email"])
     organisation: SingleLineText | None = Field(default=None, max_length=MAX_LENGTH["organisation"])
     membership_type: MembershipType
-    privacy_consent: StrictBool = Field(default=False, validate_default=True)
+    privacy_consent: StrictBool = Field(
+        default=False, validate_default=True, json_schema_extra={"const": True}
+    )
     lang: Literal["de", "en"] | None = None
 
     @field_validator("organisation")

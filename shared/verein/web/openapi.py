@@ -43,6 +43,7 @@ _WHY = {
     500: "An internal error (logged; never with details in the answer)",
 }
 
+OBJECT: dict[str, Any] = {"application/json": {"schema": {"type": "object"}}}
 HTML_PAGE: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
 PROBLEM: dict[str, Any] = {"application/problem+json": {"schema": PROBLEM_SCHEMA}}
 GATEWAY_MESSAGE: dict[str, Any] = {

@@ -7,7 +7,7 @@ security headers below; every request passes ``intake.screen`` before Powertools
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from verein.web.html import HTML, PAGE_CSP, message_page
 from verein.web.i18n import negotiate, translate
 from verein.web.inputs import form_input
-from verein.web.intake import FORM, Limits, Rejection, media_type, screen
+from verein.web.intake import FORM, JSON, Limits, Rejection, media_type, screen
 from verein.web.problems import PROBLEM_JSON
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
@@ -33,12 +33,20 @@ SECURITY_HEADERS = {
 
 
 class WebResolver(APIGatewayHttpResolver):
-    def __init__(self, limits: Limits) -> None:
+    def __init__(
+        self, limits: Limits, admits: Callable[[Mapping[str, Any]], bool] | None = None
+    ) -> None:
+        """``admits`` decides from the raw request whether the caller may use this function
+        at all; it runs first, so that a caller without the role learns nothing (not even
+        whether the input would have been valid)."""
         super().__init__(enable_validation=True)
         self.limits = limits
+        self._admits = admits
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         event = {**event, "headers": dict(event.get("headers") or {})}  # screen() edits them
+        if self._admits is not None and not self._admits(event):
+            return with_security_headers(rejected(event, Rejection(403, "problem.forbidden", JSON)))
         rejection = screen(event, self.limits)
         content_type = (event.get("headers") or {}).get("content-type", "")
         token = form_input.set(media_type(str(content_type)) == FORM)

@@ -30,3 +30,9 @@ def groups_from_claims(claims: Mapping[str, Any]) -> frozenset[str]:
 
 def is_staff(claims: Mapping[str, Any]) -> bool:
     return STAFF_GROUP in groups_from_claims(claims)
+
+
+def is_staff_request(event: Mapping[str, Any]) -> bool:
+    """The same check on a raw HTTP API event (claims as the JWT authorizer passed them)."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    return is_staff((authorizer.get("jwt") or {}).get("claims") or {})
