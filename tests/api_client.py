@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import boto3
 
+import functions.membership_intake.app as membership_intake
 import functions.projector.app as projector
 import functions.public_api.app as public_api
 import functions.staff_api.app as staff_api
@@ -25,6 +26,7 @@ from local_aws.streams import to_lambda_record
 from local_aws.template import LocalTemplate
 
 HANDLERS = {
+    "MembershipIntakeFunction": membership_intake.handler,
     "PublicApiFunction": public_api.handler,
     "StaffApiFunction": staff_api.handler,
     "ProjectorFunction": projector.handler,
@@ -75,9 +77,7 @@ class ApiClient:
         return _reply(response)
 
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
-        spec = self._template.functions[function]
-        context = LambdaContext(function, spec.memory_mb, spec.timeout_s)
-        return HANDLERS[function](event, context)
+        return invoke_in_process(self._template, function, event)
 
     def post_form(self, target: str, fields: Mapping[str, str], **kw: Any) -> Reply:
         headers = [("content-type", "application/x-www-form-urlencoded"), *kw.pop("headers", ())]
@@ -131,3 +131,10 @@ def _reply(response: HttpResponse) -> Reply:
     for name, value in response.headers:
         headers[name.lower()] = value
     return Reply(response.status, headers, response.body.decode())
+
+
+def invoke_in_process(template: LocalTemplate, function: str, event: dict[str, Any]) -> Any:
+    """Call a function's handler in this process, with a Lambda context like Lambda's."""
+    spec = template.functions[function]
+    context = LambdaContext(function, spec.memory_mb, spec.timeout_s)
+    return HANDLERS[function](event, context)

@@ -13,6 +13,8 @@ import pytest
 from hypothesis import settings
 
 from local_aws.backend import BackendProcess, aws_environment
+from local_aws.lambda_api import LocalLambdaApi
+from local_aws.secret_values import secret_value
 from local_aws.template import LocalTemplate, load_template
 from verein import runtime
 
@@ -42,6 +44,32 @@ def backend(template: LocalTemplate) -> Iterator[BackendProcess]:
         yield process
 
 
+def ensure_test_secrets(template: LocalTemplate, endpoint_url: str) -> None:
+    """Every secret of the template exists in the test backend, so the functions can read it.
+
+    Created once per session with a value made the way the template says (the functions cache
+    it per execution environment, so it must not change between tests).
+    """
+    secrets = boto3.client("secretsmanager", endpoint_url=endpoint_url)
+    for spec in template.secrets.values():
+        try:
+            secrets.describe_secret(SecretId=spec.name)
+        except secrets.exceptions.ResourceNotFoundException:
+            secrets.create_secret(Name=spec.name, SecretString=secret_value(spec, data_dir=None))
+
+
+@pytest.fixture(scope="session")
+def lambda_api(template: LocalTemplate) -> Iterator[LocalLambdaApi]:
+    """The Lambda Invoke API for functions that invoke others, calling handlers in-process."""
+    from tests.api_client import invoke_in_process  # noqa: PLC0415 - loads every function
+
+    def invoke(function: str, event: dict[str, Any]) -> Any:
+        return invoke_in_process(template, function, event)
+
+    with LocalLambdaApi(invoke, template.functions.__contains__) as api:
+        yield api
+
+
 @dataclass(frozen=True)
 class Aws:
     dynamodb: Any
@@ -52,9 +80,13 @@ class Aws:
 
 @pytest.fixture
 def aws(
-    backend: BackendProcess, template: LocalTemplate, monkeypatch: pytest.MonkeyPatch
+    backend: BackendProcess,
+    template: LocalTemplate,
+    lambda_api: LocalLambdaApi,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Aws]:
     """Fresh tables (from the template) and the functions' environment (from the template)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_api.endpoint_url)
     for name, value in aws_environment(backend.endpoint_url).items():
         if value is None:
             monkeypatch.delenv(name, raising=False)
@@ -63,6 +95,7 @@ def aws(
     for function in template.functions.values():
         for name, value in function.environment.items():
             monkeypatch.setenv(name, value)
+    ensure_test_secrets(template, backend.endpoint_url)
     client = boto3.client("dynamodb", endpoint_url=backend.endpoint_url)
     existing = set(client.list_tables()["TableNames"])
     for spec in template.tables.values():

@@ -24,7 +24,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from local_aws.template import LOCAL_ACCOUNT_ID, LOCAL_REGION, LocalTemplate, _Resolver, load_yaml
+from local_aws.lambda_api import function_name
+from local_aws.template import (
+    LOCAL_ACCOUNT_ID,
+    LOCAL_REGION,
+    LocalTemplate,
+    _Resolver,
+    function_arn,
+    load_yaml,
+)
 
 Decision = Literal["allow", "explicit deny", "implicit deny"]
 
@@ -230,6 +238,9 @@ def authorization_requests(
     """What AWS authorizes for one API call (``params`` as passed to the boto3 client)."""
     if service == "secretsmanager" and operation == "GetSecretValue":
         return [AuthRequest("secretsmanager:GetSecretValue", str(params["SecretId"]))]
+    if service == "lambda" and operation == "Invoke":
+        name = function_name(str(params["FunctionName"]))
+        return [AuthRequest("lambda:InvokeFunction", function_arn(name))]
     if service != "dynamodb":
         raise Unsupported(f"{service}.{operation}")
     if operation in _SINGLE_ITEM:

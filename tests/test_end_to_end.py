@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -63,6 +64,11 @@ def test_a_form_post_reaches_the_staff_view_and_survives_a_restart(tmp_path):
         detail = client.get(f"/staff/members/{member_id}", headers=staff(stack)).json()
         assert [h["event_type"] for h in detail["history"]] == ["MembershipApplied"]
     runtime.reset()
+    # The claim-key secret was generated into the data dir, for the owner only: the claim
+    # below is found again only because the restarted stack serves the same value.
+    claim_key = data_dir / "secrets" / "ClaimKeySecret"
+    assert stat.S_IMODE(claim_key.stat().st_mode) == 0o600
+    assert len(claim_key.read_text()) == 64
 
     with start(data_dir) as stack, httpx.Client(base_url=stack.base_url) as client:
         member = wait_for_member(client, stack, member_id)

@@ -56,6 +56,11 @@ def public(template):
 
 
 @pytest.fixture(scope="module")
+def intake(template):
+    return FunctionPolicy.of(template, "MembershipIntakeFunction")
+
+
+@pytest.fixture(scope="module")
 def staff(template):
     return FunctionPolicy.of(template, "StaffApiFunction")
 
@@ -166,10 +171,12 @@ def query(table: str, pk: str, value: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-# --- The public function --------------------------------------------------------------------
+# --- The public function and the intake it hands applications to ---------------------------
 
 
-def test_the_public_function_may_make_every_request_of_an_application(api, recorder, public, keys):
+def test_the_public_function_only_invokes_the_intake_which_may_make_every_request_of_it(
+    api, recorder, public, intake, keys, template
+):
     with recorder.capture() as first:
         reply = api.post_form("/membership/applications", FORM)
     assert reply.status == 200, reply.text
@@ -179,11 +186,19 @@ def test_the_public_function_may_make_every_request_of_an_application(api, recor
         )
     assert reply.json()["already_received"] is True, reply.text
 
-    requests = requests_of(first + again, keys)
+    # Only the public function invokes functions; everything else the intake did.
+    calls = first + again
+    invokes = requests_of([c for c in calls if c.service == "lambda"], keys)
+    intake_arn = resolve(template, {"Fn::GetAtt": ["MembershipIntakeFunction", "Arn"]})
+    assert [(r.action, r.resource) for r in invokes] == [("lambda:InvokeFunction", intake_arn)] * 2
+    assert_allowed(public, invokes)
+    store_calls = [c for c in calls if c.service != "lambda"]
+    requests = requests_of(store_calls, keys)
     assert not [r for r in requests if r.action == "dynamodb:Query"], (
-        "the public function read a member stream: report it, do not allow it"
+        "the intake read a member stream: report it, do not allow it"
     )
-    assert_allowed(public, requests)
+    assert_allowed(intake, requests)
+    assert not [r for r in requests if public.allows(r)], "the public function holds store rights"
     writes = [r for r in requests_of(first, keys) if r.action == "dynamodb:PutItem"]
     assert sorted(key_family(r) for r in writes) == ["claim", "member"]
     assert all(r.context["dynamodb:EnclosingOperation"] == ("TransactWriteItems",) for r in writes)
@@ -193,7 +208,20 @@ def test_the_public_function_may_make_every_request_of_an_application(api, recor
     ]
 
 
-HOSTILE_TO_THE_PUBLIC_FUNCTION = {
+@pytest.mark.parametrize("function", ["StaffApiFunction", "ProjectorFunction", "Elsewhere"])
+def test_the_public_function_may_invoke_no_other_function(public, keys, function):
+    assert denied(public, "lambda", "Invoke", {"FunctionName": function}, keys)
+
+
+def test_the_public_function_may_not_even_start_a_membership_stream_itself(public, keys):
+    start = {"TransactItems": [{"Put": {"TableName": EVENT_STORE, "Item": item(MEMBER)}}]}
+    assert denied(public, "dynamodb", "TransactWriteItems", start, keys)
+    assert denied(
+        public, "dynamodb", "PutItem", {"TableName": EVENT_STORE, "Item": item(MEMBER)}, keys
+    )
+
+
+HOSTILE_TO_THE_APPLICATION_PATH = {
     "read a member stream": ("Query", query(EVENT_STORE, "stream_id", MEMBER)),
     "read a member's commit": ("GetItem", {"TableName": EVENT_STORE, "Key": key(MEMBER)}),
     "read an idempotency claim": (
@@ -275,20 +303,21 @@ HOSTILE_TO_THE_PUBLIC_FUNCTION = {
 
 @pytest.mark.parametrize(
     ("operation", "params"),
-    list(HOSTILE_TO_THE_PUBLIC_FUNCTION.values()),
-    ids=list(HOSTILE_TO_THE_PUBLIC_FUNCTION),
+    list(HOSTILE_TO_THE_APPLICATION_PATH.values()),
+    ids=list(HOSTILE_TO_THE_APPLICATION_PATH),
 )
-def test_the_public_function_may_not(public, keys, operation, params):
+def test_neither_the_public_function_nor_the_intake_may(public, intake, keys, operation, params):
     assert denied(public, "dynamodb", operation, params, keys)
+    assert denied(intake, "dynamodb", operation, params, keys)
 
 
-def test_the_public_function_may_read_no_other_secret(public, keys):
+def test_the_intake_may_read_no_other_secret(intake, keys):
     other = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:other-AbCdEf"
-    assert denied(public, "secretsmanager", "GetSecretValue", {"SecretId": other}, keys)
+    assert denied(intake, "secretsmanager", "GetSecretValue", {"SecretId": other}, keys)
 
 
 def put_over_a_commit(**failure: str) -> dict[str, Any]:
-    """The public function's own kind of write, aimed at an existing member's first commit."""
+    """The intake's own kind of write, aimed at an existing member's first commit."""
     put = {
         "TableName": EVENT_STORE,
         "Item": item(MEMBER),
@@ -299,9 +328,11 @@ def put_over_a_commit(**failure: str) -> dict[str, Any]:
     return {"TransactItems": [{"Put": put}, {"Put": claim}]}
 
 
-def test_the_item_a_failed_conditional_put_returns_is_invisible_to_iam(public, keys):
+def test_the_item_a_failed_conditional_put_returns_is_invisible_to_iam(intake, keys):
     """No condition key covers ReturnValuesOnConditionCheckFailure: the mapping keeps it aside
-    (``unconditioned``) and the policy cannot tell this request from the function's own."""
+    (``unconditioned``) and the intake's policy cannot tell this request from its own. That is
+    why the internet-facing function holds no store rights: only the intake, which builds
+    every request itself from a validated command, has them."""
     plain = authorization_requests("dynamodb", "TransactWriteItems", put_over_a_commit(), keys)
     leaking = authorization_requests(
         "dynamodb",
@@ -311,7 +342,7 @@ def test_the_item_a_failed_conditional_put_returns_is_invisible_to_iam(public, k
     )
     assert [r.context for r in leaking] == [r.context for r in plain]
     assert leaking[0].unconditioned == {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
-    assert [public.decide(r) for r in leaking] == [public.decide(r) for r in plain]
+    assert [intake.decide(r) for r in leaking] == [intake.decide(r) for r in plain]
 
 
 # --- The staff function ---------------------------------------------------------------------
@@ -436,14 +467,18 @@ def test_the_projector_may_send_to_its_dead_letter_queue_only(template, projecto
 # --- The claim-key secret -------------------------------------------------------------------
 
 
-def test_only_the_api_functions_read_the_claim_key_secret(template, public, staff, projector):
-    secret = template.functions["PublicApiFunction"].environment["CLAIM_KEY_SECRET_ARN"]
+def test_only_the_intake_and_staff_read_the_claim_key_secret(
+    template, public, intake, staff, projector
+):
+    secret = template.functions["MembershipIntakeFunction"].environment["CLAIM_KEY_SECRET_ARN"]
     assert template.functions["StaffApiFunction"].environment["CLAIM_KEY_SECRET_ARN"] == secret
+    assert "CLAIM_KEY_SECRET_ARN" not in template.functions["PublicApiFunction"].environment
     read = AuthRequest("secretsmanager:GetSecretValue", secret)
-    assert public.allows(read)
+    assert intake.allows(read)
     assert staff.allows(read)
+    assert not public.allows(read)
     assert not projector.allows(read)
-    for policy in (public, staff):
+    for policy in (intake, staff):
         assert not policy.allows(AuthRequest("secretsmanager:PutSecretValue", secret))
         assert not policy.allows(AuthRequest("secretsmanager:GetSecretValue", secret + "-other"))
 

@@ -9,6 +9,7 @@ import base64
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -318,6 +319,15 @@ def test_unknown_route_is_404(http: httpx.Client) -> None:
         assert response.json() == {"message": "Not Found"}
 
 
+@pytest.mark.parametrize("method", ["TRACE", "QUERY", "BREW"])
+def test_methods_http_server_does_not_know_are_routed_like_any_other(
+    http: httpx.Client, method: str
+) -> None:
+    response = http.request(method, "/nope")
+    assert response.status_code == 404  # http.server would answer 501 with an HTML page
+    assert response.json() == {"message": "Not Found"}
+
+
 def test_jwt_route_rejects_missing_forged_and_expired_tokens(
     stack: LocalStack, http: httpx.Client, project: Path
 ) -> None:
@@ -355,6 +365,42 @@ def test_jwt_route_passes_claims_as_strings(stack: LocalStack, http: httpx.Clien
     assert isinstance(claims["exp"], str) and int(claims["exp"]) > time.time()
 
 
+def test_a_single_group_is_still_a_bracketed_list(stack: LocalStack, http: httpx.Client) -> None:
+    token = stack.issue_token(groups=("staff",))
+    response = http.get("/secret", headers={"Authorization": f"Bearer {token}"})
+    claims = response.json()["event"]["requestContext"]["authorizer"]["jwt"]["claims"]
+    assert claims["cognito:groups"] == "[staff]"
+
+
+@pytest.mark.parametrize(
+    "group",
+    ["", "staff admin", "staff\tadmin", "staff\n", "\u00a0staff", "a\x00b", "x" * 129],
+)
+def test_tokens_refuse_group_names_cognito_would_refuse(tmp_path: Path, group: str) -> None:
+    cognito = LocalCognito(tmp_path)
+    with pytest.raises(ValueError, match="Cognito group name"):
+        cognito.issue_token(groups=("staff", group))
+
+
+@pytest.mark.parametrize("group", ["staff", "x" * 128, "Vorstand-Köln", "a.b_c@d+e", "🙂"])
+def test_tokens_accept_group_names_cognito_accepts(tmp_path: Path, group: str) -> None:
+    claims = LocalCognito(tmp_path).verify(LocalCognito(tmp_path).issue_token(groups=(group,)))
+    assert claims is not None
+    assert claims["cognito:groups"] == [group]
+
+
+def test_token_command_refuses_a_group_with_a_space(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["local", "token", "--group", "staff admin", "--data-dir", str(tmp_path / "d")])
+    assert code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Cognito group name 'staff admin'" in captured.err
+    assert "no whitespace" in captured.err
+    assert not (tmp_path / "d").exists()  # refused before anything was written
+
+
 def test_function_error_is_a_bare_500(
     http: httpx.Client, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -369,6 +415,85 @@ def test_function_error_is_a_bare_500(
 def test_oversized_body_is_413(http: httpx.Client) -> None:
     response = http.post("/echo", content=b"x" * (10 * 1024 * 1024 + 1))
     assert response.status_code == 413
+
+
+def raw_exchange(stack: LocalStack, head: bytes) -> tuple[int, bytes]:
+    """Send ``head`` over a raw socket, keep the sending side open, read one response.
+
+    The socket timeout only keeps a hanging gateway from hanging the test run: the gateway is
+    expected to answer without waiting for more bytes, so the answer must come at all.
+    """
+    host, port = stack.base_url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        sock.sendall(head)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            assert chunk, f"connection closed without a response: {data!r}"
+            data += chunk
+        header, _, body = data.partition(b"\r\n\r\n")
+        lines = header.decode("latin-1").split("\r\n")
+        length = next(
+            int(line.split(":", 1)[1])
+            for line in lines
+            if line.lower().startswith("content-length:")
+        )
+        while len(body) < length:
+            chunk = sock.recv(65536)
+            assert chunk, "connection closed mid-body"
+            body += chunk
+    return int(lines[0].split()[1]), body
+
+
+@pytest.mark.parametrize(
+    "content_length",
+    ["-1", "-0", "abc", "+5", "1_0", " 0x10", "1e3", "\u0661", "5, 6"],
+)
+def test_malformed_content_length_is_answered_400_at_once(
+    stack: LocalStack, project: Path, content_length: str
+) -> None:
+    calls_before = echo_calls(project)
+    status, body = raw_exchange(
+        stack,
+        f"POST /echo HTTP/1.1\r\nHost: local\r\nContent-Length: {content_length}\r\n\r\n".encode(),
+    )
+    assert status == 400
+    assert body == b'{"message":"Bad Request"}'
+    assert echo_calls(project) == calls_before
+
+
+def test_disagreeing_content_length_headers_are_400(stack: LocalStack) -> None:
+    head = b"POST /echo HTTP/1.1\r\nHost: local\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n"
+    assert raw_exchange(stack, head)[0] == 400
+
+
+def test_negative_chunk_size_is_answered_400_at_once(stack: LocalStack) -> None:
+    head = b"POST /echo HTTP/1.1\r\nHost: local\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n"
+    assert raw_exchange(stack, head) == (400, b'{"message":"Bad Request"}')
+
+
+def test_content_length_beyond_the_payload_limit_is_413_without_reading_the_body(
+    stack: LocalStack, project: Path
+) -> None:
+    calls_before = echo_calls(project)
+    # Only the head is sent: a gateway that read the body first would wait forever.
+    head = f"POST /echo HTTP/1.1\r\nHost: local\r\nContent-Length: {10 * 1024 * 1024 + 1}\r\n\r\n"
+    status, body = raw_exchange(stack, head.encode())
+    assert status == 413
+    assert body == b'{"message":"Request Entity Too Large"}'
+    assert echo_calls(project) == calls_before
+
+
+def test_a_well_formed_content_length_still_works_over_raw_http(stack: LocalStack) -> None:
+    payload = b'{"a":1}'
+    head = (
+        b"POST /echo HTTP/1.1\r\nHost: local\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(payload)}\r\n\r\n".encode()
+        + payload
+    )
+    status, body = raw_exchange(stack, head)
+    assert status == 200
+    assert json.loads(json.loads(body)["event"]["body"]) == {"a": 1}
 
 
 # --- stream mapping ----------------------------------------------------------------------------

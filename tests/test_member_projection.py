@@ -6,11 +6,13 @@ from hypothesis import strategies as st
 from tests.samples import application
 from verein.eventstore import CommandContext
 from verein.eventstore.memory import InMemoryEventStore
+from verein.keyed_hash import KeyedHash
 from verein.membership.service import apply_for_membership
 from verein.projections.member_views import InMemoryMemberViews, ViewChangedConcurrently
 from verein.projections.projector import MemberDirectoryProjector
 
 CONTEXT = CommandContext(correlation_id="c", actor="test")
+KEYS = KeyedHash(b"k" * 32)
 
 
 @given(
@@ -20,7 +22,8 @@ CONTEXT = CommandContext(correlation_id="c", actor="test")
 def test_any_order_with_duplicates_gives_the_same_directory(count, deliveries):
     store = InMemoryEventStore()
     ids = [
-        apply_for_membership(store, application(n), CONTEXT).application_id for n in range(count)
+        apply_for_membership(store, KEYS, application(n), CONTEXT).application_id
+        for n in range(count)
     ]
     items = store.appended
     views = InMemoryMemberViews()
@@ -48,7 +51,7 @@ def test_claims_and_foreign_streams_are_ignored():
 
 def test_a_view_changed_by_a_concurrent_run_is_not_overwritten():
     store = InMemoryEventStore()
-    apply_for_membership(store, application(1), CONTEXT)
+    apply_for_membership(store, KEYS, application(1), CONTEXT)
     views = InMemoryMemberViews()
     (item,) = store.appended
     MemberDirectoryProjector(store, views).apply_commit(item)

@@ -14,16 +14,15 @@ from pydantic import BaseModel
 
 from verein import runtime
 from verein.eventstore import CommandContext
-from verein.membership.service import apply_for_membership
 from verein.web.errors import translate_errors
 from verein.web.html import HTML, message_page
 from verein.web.i18n import translate
-from verein.web.intake import FORM, JSON, Limits
 from verein.web.membership_form import MembershipApplicationRequest, render_form
 from verein.web.openapi import HTML_PAGE, OBJECT, problems
 from verein.web.problems import install_error_handlers, problem
 from verein.web.requests import form_values, is_form_post, request_language
 from verein.web.resolver import WebResolver
+from verein.web.screening import FORM, JSON, Limits
 
 logger = Logger()
 tracer = Tracer()
@@ -77,9 +76,7 @@ def submit_application(
 ) -> Response[Any]:
     language = request_language(app, application.lang)
     context = CommandContext(correlation_id=logger.get_correlation_id() or "", actor="public")
-    received = apply_for_membership(
-        runtime.event_store(), runtime.keyed_hash(), application.to_command(language), context
-    )
+    received = runtime.application_intake().apply(application.to_command(language), context)
     logger.info(
         "membership application received",
         extra={"application_id": received.application_id, "duplicate": received.already_received},

@@ -22,11 +22,11 @@ from verein.projections.members import MemberSummary
 from verein.web.errors import FieldError, translate_errors
 from verein.web.i18n import field_error, translate
 from verein.web.inputs import MultiLineText
-from verein.web.intake import Limits
 from verein.web.openapi import OBJECT, STAFF_SECURITY_SCHEMES, problems
 from verein.web.problems import install_error_handlers, problem
 from verein.web.requests import request_language
 from verein.web.resolver import WebResolver
+from verein.web.screening import Limits
 from verein.web.staff_auth import is_staff_request
 
 logger = Logger()

@@ -17,12 +17,15 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from local_aws.backend import BackendProcess, aws_environment, ensure_tables
+from local_aws.backend import BackendProcess, Supervision, aws_environment, ensure_tables
+from local_aws.files import private_dir
 from local_aws.functions import FunctionRuntime, apply_environment
 from local_aws.gateway import LocalGateway
-from local_aws.jwt_auth import LocalCognito
+from local_aws.jwt_auth import LocalCognito, check_group_name
+from local_aws.lambda_api import LocalLambdaApi
+from local_aws.secret_values import secret_values
 from local_aws.streams import DEAD_LETTER_FILE, StreamPoller
-from local_aws.template import LOCAL_REGION, load_template
+from local_aws.template import LOCAL_REGION, TableSpec, load_template
 
 EVENT_STORE_TABLE = "EventStoreTable"
 STAFF_TOKEN_TTL_S = 12 * 3600
@@ -38,6 +41,9 @@ class LocalStack:
     """Backend, stream pollers, functions and gateway, started in dependency order.
 
     The constructor starts everything; ``close()`` (or leaving the ``with`` block) stops it.
+    The backend is supervised: when its process dies it is restarted on the same port, and the
+    gateway answers 503 until the views are rebuilt; if it cannot be restarted, ``failed`` is
+    set (with the reason in ``failure``) and the gateway keeps answering 503.
     """
 
     def __init__(
@@ -54,62 +60,171 @@ class LocalStack:
         ready_timeout: float = 600.0,
     ) -> None:
         self.template = load_template(template_path or default_template_path())
-        self.data_dir = Path(data_dir).resolve()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = private_dir(Path(data_dir).resolve())
         self._saved_env: dict[str, str | None] = {}
         self._backend: BackendProcess | None = None
         self._pollers: list[StreamPoller] = []
         self._gateway: LocalGateway | None = None
         self._runtime: FunctionRuntime | None = None
+        self._lambda_api: LocalLambdaApi | None = None
+        self._ready_timeout = ready_timeout
+        self._rebuilt_tables: list[TableSpec] = []  # not journaled: re-projected on every start
+        self._available = threading.Event()  # clear while the backend restarts
+        self._lifecycle = threading.Lock()  # a restart's rebuild vs. close()
+        self._closing = False
+        self.failed = threading.Event()
+        self.failure: str | None = None
         self.cognito = LocalCognito(self.data_dir)
         try:
-            tables = list(self.template.tables.values())
-            if dynamodb_endpoint:
-                self.dynamodb_endpoint = dynamodb_endpoint
-                ensure_tables(dynamodb_endpoint, tables)
-            else:
-                journaled = [self.template.table_name(t) for t in journaled_tables]
-                self._backend = BackendProcess(
-                    tables, self.data_dir, journaled_tables=journaled, host=host
-                ).start()
-                self.dynamodb_endpoint = self._backend.endpoint_url
-            self._set_env(aws_environment(self.dynamodb_endpoint))
+            self._start_backend(host, dynamodb_endpoint, journaled_tables)
+            self._lambda_api = LocalLambdaApi(self._invoke, self.template.functions.__contains__)
+            self._lambda_api.start()
+            self._set_env({"AWS_ENDPOINT_URL_LAMBDA": self._lambda_api.endpoint_url})
             self._set_env(apply_environment(self.template.functions.values()), restore_only=True)
             self._runtime = FunctionRuntime(self.template.functions, pool_size)
             self._runtime.prepare()
-            runtime = self._runtime
-
-            import boto3  # noqa: PLC0415 - keeps `membership local token` quick
-
-            dynamodb = boto3.client("dynamodb", endpoint_url=self.dynamodb_endpoint)
-            streams = boto3.client("dynamodbstreams", endpoint_url=self.dynamodb_endpoint)
-            for mapping in self.template.stream_mappings:
-                table = self.template.table_name(mapping.table)
-                arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-                self._pollers.append(
-                    StreamPoller(
-                        mapping,
-                        arn,
-                        streams,
-                        functools.partial(runtime.invoke, mapping.function),
-                        self.data_dir / DEAD_LETTER_FILE,
-                        region=LOCAL_REGION,
-                    ).start()
-                )
+            self._start_pollers()
             # The replayed journal is projected before the first request is served.
             if not self.wait_for_projections(ready_timeout):
                 raise TimeoutError("the stream pollers did not catch up with the journal")
+            self._available.set()
             self._gateway = LocalGateway(
                 self.template.routes,
-                runtime.invoke,
+                self._runtime.invoke,
                 self.cognito.verify,
                 host=host,
                 port=port,
                 access_log=access_log,
+                available=self._available.is_set,
             ).start()
         except BaseException:
             self.close()
             raise
+
+    def _start_backend(
+        self, host: str, dynamodb_endpoint: str | None, journaled_tables: Sequence[str]
+    ) -> None:
+        tables = list(self.template.tables.values())
+        secrets = secret_values(self.template.secrets.values(), self.data_dir)
+        supervision = Supervision(self._backend_down, self._backend_up, self._backend_failed)
+        secrets_endpoint = None
+        if dynamodb_endpoint:
+            self.dynamodb_endpoint = dynamodb_endpoint
+            ensure_tables(dynamodb_endpoint, tables)
+            if secrets:  # DynamoDB is elsewhere; Secrets Manager still needs a home
+                self._backend = BackendProcess(
+                    [],
+                    None,
+                    journaled_tables=(),
+                    secrets=secrets,
+                    host=host,
+                    supervision=supervision,
+                ).start()
+                secrets_endpoint = self._backend.endpoint_url
+        else:
+            journaled = {self.template.table_name(t) for t in journaled_tables}
+            self._backend = BackendProcess(
+                tables,
+                self.data_dir,
+                journaled_tables=journaled,
+                secrets=secrets,
+                host=host,
+                supervision=supervision,
+            ).start()
+            self.dynamodb_endpoint = self._backend.endpoint_url
+            self._rebuilt_tables = [spec for spec in tables if spec.name not in journaled]
+        self._set_env(
+            aws_environment(self.dynamodb_endpoint, secrets_endpoint_url=secrets_endpoint)
+        )
+
+    def _invoke(self, function: str, event: dict[str, Any]) -> Any:
+        """A function invoking another one through the Lambda API (``LocalLambdaApi``)."""
+        if self._runtime is None:
+            raise RuntimeError("the functions are not loaded")
+        return self._runtime.invoke(function, event)
+
+    def _start_pollers(self) -> None:
+        """One poller per stream mapping, from the mapping's starting position (TRIM_HORIZON)."""
+        import boto3  # noqa: PLC0415 - keeps `membership local token` quick
+        from botocore.config import Config  # noqa: PLC0415
+
+        assert self._runtime is not None
+        runtime = self._runtime
+        dynamodb = boto3.client("dynamodb", endpoint_url=self.dynamodb_endpoint)
+        # No retries inside botocore: the poller retries itself, and a retry of a read that a
+        # dying backend dropped would reach its successor with an iterator it never issued.
+        streams = boto3.client(
+            "dynamodbstreams",
+            endpoint_url=self.dynamodb_endpoint,
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+        for mapping in self.template.stream_mappings:
+            table = self.template.table_name(mapping.table)
+            arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+            self._pollers.append(
+                StreamPoller(
+                    mapping,
+                    arn,
+                    streams,
+                    functools.partial(runtime.invoke, mapping.function),
+                    self.data_dir / DEAD_LETTER_FILE,
+                    region=LOCAL_REGION,
+                ).start()
+            )
+
+    def _stop_pollers(self) -> None:
+        for poller in self._pollers:
+            poller.stop(timeout=self._ready_timeout)
+        self._pollers.clear()
+
+    # --- backend supervision (called on the supervisor's thread) ------------------------------
+
+    def _backend_down(self, reason: str) -> None:
+        self._available.clear()
+        # Their shard iterators died with the backend: no more reads with them.
+        for poller in list(self._pollers):
+            poller.signal_stop()
+
+    def _backend_up(self) -> None:
+        """Rebuild what a normal start builds: the event store came back from the journal.
+
+        The old pollers are stopped first (a batch they were delivering may have written to
+        the new views table), the tables that are not journaled are made afresh, and new
+        pollers re-project the new stream from TRIM_HORIZON before requests are let in again.
+        """
+        with self._lifecycle:
+            if self._closing:
+                return
+            if self._serves_tables:  # else it only serves secrets, which it made itself
+                self._stop_pollers()
+                self._recreate(self._rebuilt_tables)
+                self._start_pollers()
+        if not self.wait_for_projections(self._ready_timeout):
+            if self._closing:
+                return
+            raise TimeoutError("the stream pollers did not catch up after the restart")
+        print("local backend restarted; serving again", file=sys.stderr, flush=True)
+        self._available.set()
+
+    @property
+    def _serves_tables(self) -> bool:
+        backend = self._backend
+        return backend is not None and backend.endpoint_url == self.dynamodb_endpoint
+
+    def _recreate(self, tables: Sequence[TableSpec]) -> None:
+        import boto3  # noqa: PLC0415 - keeps `membership local token` quick
+
+        client = boto3.client("dynamodb", endpoint_url=self.dynamodb_endpoint)
+        for spec in tables:
+            client.delete_table(TableName=spec.name)
+            client.create_table(**spec.create_kwargs)
+
+    def _backend_failed(self, message: str) -> None:
+        if self._closing:
+            return
+        self.failure = message
+        print(f"local stack: {message}; answering 503 from now on", file=sys.stderr, flush=True)
+        self.failed.set()
 
     def _set_env(self, values: dict[str, str | None], restore_only: bool = False) -> None:
         """Apply ``values`` (None = unset) and remember what to restore on close.
@@ -136,6 +251,20 @@ class LocalStack:
     def replayed_writes(self) -> int:
         return self._backend.replayed if self._backend else 0
 
+    @property
+    def backend_pid(self) -> int | None:
+        """The backend child's process id (it changes when the child is restarted)."""
+        return self._backend.pid if self._backend else None
+
+    @property
+    def backend_restarts(self) -> int:
+        return self._backend.restarts if self._backend else 0
+
+    @property
+    def available(self) -> bool:
+        """False while the backend restarts and after it failed for good."""
+        return self._available.is_set()
+
     def issue_token(self, groups: Sequence[str] = ("staff",), ttl: float = 3600.0) -> str:
         return self.cognito.issue_token(groups=groups, ttl=ttl)
 
@@ -145,9 +274,14 @@ class LocalStack:
 
     def close(self) -> None:
         # Reverse start order: no new requests, no stream reads, then the data goes away.
+        with self._lifecycle:
+            self._closing = True
         if self._gateway is not None:
             self._gateway.close()
             self._gateway = None
+        if self._lambda_api is not None:
+            self._lambda_api.stop()
+            self._lambda_api = None
         for poller in self._pollers:
             poller.stop()
         self._pollers.clear()
@@ -205,7 +339,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _wait_for_signal() -> None:
+def _wait_for_signal(failed: threading.Event) -> bool:
+    """Wait for Ctrl-C or SIGTERM (False) or for the stack to fail (True)."""
     stop = threading.Event()
 
     def handle(signum: int, frame: FrameType | None) -> None:
@@ -215,8 +350,10 @@ def _wait_for_signal() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.signal(sig, handle)
     try:
-        while not stop.wait(1.0):
-            pass
+        while not stop.wait(0.5):
+            if failed.is_set():
+                return True
+        return False
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -258,7 +395,9 @@ def _run_local(args: argparse.Namespace) -> int:
             "ready - press Ctrl-C to stop",
             flush=True,
         )
-        _wait_for_signal()
+        if _wait_for_signal(stack.failed):
+            print(f"membership local: stopping: {stack.failure}", file=sys.stderr, flush=True)
+            return 1
         print("Stopping ...", flush=True)
     finally:
         stack.close()
@@ -273,9 +412,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.local_command == "token":
         # `--data-dir` may come before or after `token`.
         data_dir = args.token_data_dir or args.data_dir
-        token = LocalCognito(Path(data_dir)).issue_token(
-            groups=tuple(args.groups or ["staff"]), ttl=args.hours * 3600
-        )
+        groups = tuple(args.groups or ["staff"])
+        try:
+            for group in groups:
+                check_group_name(group)  # before the key is made: a refused call leaves nothing
+        except ValueError as error:
+            print(f"membership local token: {error}", file=sys.stderr)
+            return 2
+        token = LocalCognito(Path(data_dir)).issue_token(groups=groups, ttl=args.hours * 3600)
         print(token)
         return 0
     return _run_local(args)

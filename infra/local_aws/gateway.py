@@ -30,6 +30,12 @@ LOCAL_API_ID = "local"
 
 Invoke = Callable[[str, dict[str, Any]], Any]
 Verify = Callable[[str | None], dict[str, Any] | None]
+Available = Callable[[], bool]
+
+# Content-Length is 1*DIGIT (RFC 9110). int() alone would also take "-1" (and then read to EOF,
+# holding a thread until the client gives up), "+5", " 5", "1_000" and non-ASCII digits.
+_DECIMAL = re.compile(r"[0-9]+")
+_HEXADECIMAL = re.compile(r"[0-9A-Fa-f]+")
 
 _TEXT_TYPES = re.compile(
     r"^(text/.*|application/(json|javascript|xml|[^;]*\+json|[^;]*\+xml))$", re.IGNORECASE
@@ -182,10 +188,11 @@ class HttpResponse:
 
 
 def _json_response(status: int, message: str) -> HttpResponse:
+    # Byte for byte what API Gateway sends, e.g. {"message":"Not Found"}.
     return HttpResponse(
         status,
         [("Content-Type", "application/json")],
-        json.dumps({"message": message}).encode(),
+        json.dumps({"message": message}, separators=(",", ":")).encode(),
     )
 
 
@@ -215,6 +222,10 @@ class _BodyTooLarge(Exception):
     pass
 
 
+class _BadRequest(ValueError):
+    pass
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the real endpoint
     server: _Server
@@ -224,29 +235,61 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
 
+    # A client that stops sending (a body shorter than its Content-Length, an idle keep-alive
+    # connection) gives its thread back after this many seconds, as API Gateway's own timeout.
+    timeout = 30
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, QUERY, made-up ones) is routed like the rest: API Gateway
+        # answers it 404 as an unknown route; http.server would answer 501 with its own page.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.gateway.access_log:
             sys.stderr.write(f"{self.address_string()} - {format % args}\n")
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks: list[bytes] = []
-            total = 0
-            while True:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(chunks)
-                total += size
-                if total > MAX_BODY_BYTES:
-                    raise _BodyTooLarge
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
+            return self._read_chunks()
+        length = self._content_length()
         if length > MAX_BODY_BYTES:
-            raise _BodyTooLarge
+            raise _BodyTooLarge  # answered before reading a byte of it
         return self.rfile.read(length) if length else b""
+
+    def _content_length(self) -> int:
+        # "5, 5" or two equal headers are one length; lengths that disagree are an attempt to
+        # make two HTTP parsers see different requests, and answered 400.
+        values = {
+            part.strip()
+            for header in self.headers.get_all("Content-Length") or []
+            for part in header.split(",")
+        }
+        if not values:
+            return 0
+        value = values.pop() if len(values) == 1 else "disagreeing lengths"
+        if not _DECIMAL.fullmatch(value):
+            raise _BadRequest(f"Content-Length {value!r}")
+        return int(value)
+
+    def _read_chunks(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            size_text = self.rfile.readline().split(b";", 1)[0].strip()
+            if not _HEXADECIMAL.fullmatch(size_text.decode("ascii", "replace")):
+                raise _BadRequest(f"chunk size {size_text!r}")  # "-1" too: read(-1) would block
+            size = int(size_text, 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+            total += size
+            if total > MAX_BODY_BYTES:
+                raise _BodyTooLarge
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
 
     def _handle(self) -> None:
         gateway = self.server.gateway
@@ -297,10 +340,17 @@ class _Server(http.server.ThreadingHTTPServer):
 class ApiRouter:
     """What API Gateway does with one request: route, authorize, build the event, invoke."""
 
-    def __init__(self, routes: Sequence[Route], invoke: Invoke, verify: Verify) -> None:
+    def __init__(
+        self,
+        routes: Sequence[Route],
+        invoke: Invoke,
+        verify: Verify,
+        available: Available | None = None,
+    ) -> None:
         self.routes = RouteTable(routes)
         self._invoke = invoke
         self._verify = verify
+        self._available = available
 
     def dispatch(
         self,
@@ -312,6 +362,9 @@ class ApiRouter:
         source_ip: str,
         request_id: str,
     ) -> HttpResponse:
+        if self._available is not None and not self._available():
+            # The backend is restarting (or gone): say so rather than fail inside a function.
+            return _json_response(503, "Service Unavailable")
         raw_path, _, raw_query = target.partition("?")
         matched = self.routes.match(method, raw_path)
         if matched is None:
@@ -358,8 +411,9 @@ class LocalGateway:
         host: str = "127.0.0.1",
         port: int = 0,
         access_log: bool = False,
+        available: Available | None = None,
     ) -> None:
-        self.router = ApiRouter(routes, invoke, verify)
+        self.router = ApiRouter(routes, invoke, verify, available)
         self.access_log = access_log
         self._server = _Server((host, port), _Handler)
         self._server.gateway = self

@@ -7,8 +7,8 @@ Tokens are RS256-signed with a key kept in the data dir, so a token printed by
 from __future__ import annotations
 
 import json
-import os
 import time
+import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,43 +18,56 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from local_aws.files import create_private_file_once, private_dir, tighten
+
 #: Fixed, not port-dependent: a token must verify no matter which port the stack got.
 #: ``.invalid`` is reserved (RFC 2606), so this can never be mistaken for a real pool.
 LOCAL_ISSUER = "https://local-cognito.invalid/verein-staff"
 LOCAL_CLIENT_ID = "local-staff-client"
 KEY_FILE = "jwt-signing-key.pem"
 DEFAULT_EMAIL = "staff@example.org"
+#: Cognito CreateGroup: GroupName length 1..128, pattern [\p{L}\p{M}\p{S}\p{N}\p{P}]+.
+MAX_GROUP_NAME = 128
+_GROUP_NAME_CATEGORIES = frozenset("LMSNP")  # first letter of the Unicode general category
 
 
 def _load_or_create_key(data_dir: Path) -> rsa.RSAPrivateKey:
-    path = data_dir / KEY_FILE
+    path = private_dir(data_dir) / KEY_FILE
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        # Written under a temporary name (0600 from the start), then linked into place:
-        # a concurrent `membership local token` either wins or reads the complete winner.
-        tmp = data_dir / f".{KEY_FILE}.{os.getpid()}.{uuid.uuid4().hex}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, pem)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+        # A concurrent `membership local token` either wins or reads the complete winner.
+        create_private_file_once(path, pem)
+    tighten(path)
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(loaded, rsa.RSAPrivateKey):
         raise ValueError(f"{path} does not hold an RSA private key")
     return loaded
+
+
+def check_group_name(name: str) -> None:
+    """Refuse a group name Cognito's CreateGroup would refuse.
+
+    GroupName is 1 to 128 characters of ``[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]``: letters, marks,
+    symbols, numbers and punctuation -- no spaces or other whitespace, no control characters.
+    A space would also be ambiguous in the ``"[staff admin]"`` string API Gateway makes of the
+    ``cognito:groups`` array.
+    """
+    if not 1 <= len(name) <= MAX_GROUP_NAME:
+        raise ValueError(
+            f"Cognito group name {name!r} must be 1 to {MAX_GROUP_NAME} characters long"
+        )
+    bad = sorted({ch for ch in name if unicodedata.category(ch)[0] not in _GROUP_NAME_CATEGORIES})
+    if bad:
+        shown = ", ".join(repr(ch) for ch in bad)
+        raise ValueError(
+            f"Cognito group name {name!r} contains {shown}; Cognito allows only letters, "
+            "marks, numbers, symbols and punctuation (no whitespace)"
+        )
 
 
 def claim_as_gateway_string(value: Any) -> str:
@@ -62,7 +75,8 @@ def claim_as_gateway_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
-        # ["staff", "admin"] arrives as "[staff admin]" (Go's fmt rendering inside AWS).
+        # ["staff", "admin"] arrives as "[staff admin]": brackets, one space between items,
+        # no quotes (observed on deployed HTTP APIs; AWS's documentation does not say).
         return "[" + " ".join(claim_as_gateway_string(item) for item in value) + "]"
     if isinstance(value, dict):
         return json.dumps(value, separators=(",", ":"))
@@ -97,6 +111,10 @@ class LocalCognito:
         ttl: float = 3600.0,
         email: str = DEFAULT_EMAIL,
     ) -> str:
+        if isinstance(groups, str):
+            raise TypeError("groups must be a sequence of group names, not one string")
+        for group in groups:
+            check_group_name(group)
         now = int(time.time())
         claims: dict[str, Any] = {
             # Cognito's sub is a UUID; derive it from the e-mail so it is stable across tokens.

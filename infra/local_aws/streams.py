@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from local_aws.files import open_private_append, tighten
 from local_aws.template import LOCAL_REGION, StreamMapping
 
 if TYPE_CHECKING:
@@ -110,8 +111,13 @@ class StreamPoller:
         self.delivered = 0  # records the function has finished with (done or dead-lettered)
 
     def start(self) -> StreamPoller:
+        tighten(self._dead_letters)  # an older stack made it 0644
         self._thread.start()
         return self
+
+    def signal_stop(self) -> None:
+        """Ask the thread to stop after what it is doing now, without waiting for it."""
+        self._stop.set()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
@@ -255,7 +261,8 @@ class StreamPoller:
 
     def _dead_letter(self, records: list[dict[str, Any]]) -> None:
         now = datetime.now(UTC).isoformat()
-        with self._dead_letters.open("a", encoding="utf-8") as out:
+        # The records carry personal data: the file is the owner's only.
+        with open_private_append(self._dead_letters) as out:
             for record in records:
                 entry = {
                     "time": now,
@@ -264,7 +271,7 @@ class StreamPoller:
                     "attempts": self._attempts,
                     "record": record,
                 }
-                out.write(json.dumps(entry, separators=(",", ":")) + "\n")
+                out.write(json.dumps(entry, separators=(",", ":")).encode() + b"\n")
         print(
             f"stream poller {self.mapping.function}: {len(records)} record(s) dead-lettered "
             f"to {self._dead_letters}",

@@ -17,6 +17,15 @@ import yaml
 #: The region the local stack pretends to run in (the association is hosted in Frankfurt).
 LOCAL_REGION = "eu-central-1"
 LOCAL_ACCOUNT_ID = "123456789012"
+FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+
+
+def function_arn(name: str) -> str:
+    """A function's ARN; locally its name is its logical id (what ``!Ref`` gives)."""
+    return f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:function:{name}"
+
+
+SECRET_TYPE = "AWS::SecretsManager::Secret"  # noqa: S105 - a resource type, not a secret
 
 # create_table accepts these per GSI/LSI; CloudFormation allows more (ContributorInsights, ...).
 _INDEX_KEYS = ("IndexName", "KeySchema", "Projection")
@@ -144,6 +153,33 @@ class StreamMapping:
 
 
 @dataclass(frozen=True)
+class SecretGenerator:
+    """``GenerateSecretString`` of an ``AWS::SecretsManager::Secret`` (defaults as in AWS)."""
+
+    password_length: int = 32
+    exclude_characters: str = ""
+    exclude_lowercase: bool = False
+    exclude_uppercase: bool = False
+    exclude_numbers: bool = False
+    exclude_punctuation: bool = False
+    include_space: bool = False
+    require_each_included_type: bool = True
+    #: With ``generate_string_key``: a JSON object the password is added to under that key.
+    secret_string_template: str | None = None
+    generate_string_key: str | None = None
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    logical_id: str
+    #: What ``!Ref`` of the secret resolves to locally; ``GetSecretValue`` takes it as SecretId.
+    name: str
+    #: The template's literal ``SecretString``; None when the value is generated.
+    secret_string: str | None = None
+    generator: SecretGenerator | None = None
+
+
+@dataclass(frozen=True)
 class LocalTemplate:
     path: Path
     parameters: dict[str, str]
@@ -153,6 +189,7 @@ class LocalTemplate:
     authorizers: dict[str, JwtAuthorizerSpec]
     stream_mappings: tuple[StreamMapping, ...]
     resources: dict[str, Any] = field(repr=False, default_factory=dict)
+    secrets: dict[str, SecretSpec] = field(default_factory=dict)
 
     def table_name(self, logical_id: str) -> str:
         return self.tables[logical_id].name
@@ -184,6 +221,8 @@ class _Resolver:
     def ref(self, name: str) -> str:
         if name in self._tables:
             return self._tables[name]
+        if self._resource_type(name) == SECRET_TYPE:
+            return self.secret_name(name)
         if name in self.parameters:
             return self.parameters[name]
         if name in self._pseudo:
@@ -193,14 +232,32 @@ class _Resolver:
             return name
         raise TemplateError(f"!Ref {name}: no such parameter or resource")
 
+    def _resource_type(self, logical_id: str) -> str | None:
+        resource = self._resources.get(logical_id)
+        return str(resource.get("Type")) if isinstance(resource, dict) else None
+
+    def secret_name(self, logical_id: str) -> str:
+        """The local id of a secret: its ``Name``, else its logical id.
+
+        Deployed, ``!Ref`` gives the secret's ARN, which ends in a random suffix; locally the
+        name stands in for it (``GetSecretValue`` accepts either as SecretId).
+        """
+        properties = self._resources[logical_id].get("Properties", {}) or {}
+        name = properties.get("Name")
+        return logical_id if name is None else self.resolve(name)
+
     def get_att(self, resource: str, attribute: str) -> str:
         if resource not in self._resources:
             raise TemplateError(f"!GetAtt {resource}.{attribute}: no such resource")
+        if self._resource_type(resource) == SECRET_TYPE and attribute == "Id":
+            return self.secret_name(resource)  # Id is the ARN, like !Ref
         if resource in self._tables:
             arn = (
                 f"arn:aws:dynamodb:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:table/{self._tables[resource]}"
             )
             return f"{arn}/stream/local" if attribute == "StreamArn" else arn
+        if self._resource_type(resource) in FUNCTION_TYPES and attribute == "Arn":
+            return function_arn(self.ref(resource))
         return f"{resource}.{attribute}"
 
     def condition(self, name: str) -> bool:
@@ -297,6 +354,69 @@ def _table_kwargs(logical_id: str, properties: Mapping[str, Any]) -> dict[str, A
     return kwargs
 
 
+_GENERATOR_FIELDS = {
+    "PasswordLength": "password_length",
+    "ExcludeCharacters": "exclude_characters",
+    "ExcludeLowercase": "exclude_lowercase",
+    "ExcludeUppercase": "exclude_uppercase",
+    "ExcludeNumbers": "exclude_numbers",
+    "ExcludePunctuation": "exclude_punctuation",
+    "IncludeSpace": "include_space",
+    "RequireEachIncludedType": "require_each_included_type",
+    "SecretStringTemplate": "secret_string_template",
+    "GenerateStringKey": "generate_string_key",
+}
+
+_GENERATOR_FLAGS = frozenset(
+    {
+        "ExcludeLowercase",
+        "ExcludeUppercase",
+        "ExcludeNumbers",
+        "ExcludePunctuation",
+        "IncludeSpace",
+        "RequireEachIncludedType",
+    }
+)
+
+
+def _secret_generator(logical_id: str, spec: Any, resolver: _Resolver) -> SecretGenerator:
+    if not isinstance(spec, dict):
+        raise TemplateError(f"{logical_id}: GenerateSecretString must be a mapping")
+    unknown = set(spec) - set(_GENERATOR_FIELDS)
+    if unknown:
+        raise TemplateError(f"{logical_id}: GenerateSecretString.{sorted(unknown)[0]} unknown")
+    kwargs: dict[str, Any] = {}
+    for key, value in spec.items():
+        text = resolver.resolve(value)
+        if key == "PasswordLength":
+            kwargs["password_length"] = int(text)
+        elif key in _GENERATOR_FLAGS:
+            kwargs[_GENERATOR_FIELDS[key]] = text == "true"
+        else:
+            kwargs[_GENERATOR_FIELDS[key]] = text
+    generator = SecretGenerator(**kwargs)
+    if not 1 <= generator.password_length <= 4096:  # Secrets Manager's limits
+        raise TemplateError(f"{logical_id}: PasswordLength must be between 1 and 4096")
+    if (generator.secret_string_template is None) != (generator.generate_string_key is None):
+        raise TemplateError(f"{logical_id}: SecretStringTemplate and GenerateStringKey go together")
+    return generator
+
+
+def _secret(logical_id: str, properties: Mapping[str, Any], resolver: _Resolver) -> SecretSpec:
+    literal = properties.get("SecretString")
+    generate = properties.get("GenerateSecretString")
+    if (literal is None) == (generate is None):
+        raise TemplateError(
+            f"{logical_id}: give exactly one of SecretString and GenerateSecretString"
+        )
+    return SecretSpec(
+        logical_id=logical_id,
+        name=resolver.secret_name(logical_id),
+        secret_string=None if literal is None else resolver.resolve(literal),
+        generator=None if generate is None else _secret_generator(logical_id, generate, resolver),
+    )
+
+
 def _merged(global_props: Mapping[str, Any], own: Mapping[str, Any]) -> dict[str, Any]:
     """SAM Globals semantics: maps merge, lists concatenate (globals first), scalars override."""
     merged = dict(global_props)
@@ -351,6 +471,11 @@ def load_template(path: str | Path) -> LocalTemplate:
         if res.get("Type") == "AWS::DynamoDB::Table"
     }
     resolver = _Resolver(document, {lid: spec.name for lid, spec in tables.items()})
+    secrets = {
+        logical_id: _secret(logical_id, res.get("Properties", {}) or {}, resolver)
+        for logical_id, res in resources.items()
+        if res.get("Type") == SECRET_TYPE
+    }
 
     apis: dict[str, tuple[str | None, dict[str, JwtAuthorizerSpec]]] = {
         lid: _auth_of_api(res)
@@ -401,6 +526,7 @@ def load_template(path: str | Path) -> LocalTemplate:
         authorizers=all_authorizers,
         stream_mappings=tuple(mappings),
         resources=resources,
+        secrets=secrets,
     )
 
 

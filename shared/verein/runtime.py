@@ -16,6 +16,7 @@ from botocore.config import Config
 from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.dynamodb import DynamoDBEventStore
 from verein.keyed_hash import KeyedHash
+from verein.membership.intake import LambdaApplicationIntake
 from verein.projections.member_views import DynamoDBMemberViews
 
 if TYPE_CHECKING:
@@ -52,6 +53,16 @@ def keyed_hash() -> KeyedHash:
     return KeyedHash(value["SecretString"].encode())
 
 
+@cache
+def application_intake() -> LambdaApplicationIntake:
+    """The public function's way to record applications (it has no rights on the store)."""
+    # Longer than the intake function's timeout (5 s), shorter than ours (10 s); a retry
+    # after a lost answer is safe (an application claims its e-mail address).
+    config = Config(read_timeout=8, retries={"mode": "standard", "max_attempts": 3})
+    client = boto3.client("lambda", config=config)
+    return LambdaApplicationIntake(client, os.environ["MEMBERSHIP_INTAKE_FUNCTION"])
+
+
 def reset() -> None:
-    for cached in (dynamodb, event_store, member_views, keyed_hash):
+    for cached in (dynamodb, event_store, member_views, keyed_hash, application_intake):
         cached.cache_clear()

@@ -46,7 +46,7 @@ def problem(
 def install_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
     """Broken rules 409/404/422, conflicts 409, unknown routes 404; anything unexpected a 500
     problem, logged with its traceback. (Bodies too large, undecodable or of a type we do not
-    read never get this far: see ``verein.web.intake``.)"""
+    read never get this far: see ``verein.web.screening``.)"""
 
     @app.exception_handler(CommandConflict)
     def _conflict(_: CommandConflict) -> Response[str]:

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from verein.web.i18n import Language, negotiate
-from verein.web.intake import FORM, media_type
+from verein.web.screening import FORM, media_type
 
 
 def is_form_post(app: APIGatewayHttpResolver) -> bool:
@@ -17,7 +17,7 @@ def is_form_post(app: APIGatewayHttpResolver) -> bool:
 
 
 def form_values(app: APIGatewayHttpResolver) -> dict[str, str]:
-    """What the user typed, to show the form again (the intake let only UTF-8 through)."""
+    """What the user typed, to show the form again (the screening let only UTF-8 through)."""
     event = app.current_event
     if event.is_base64_encoded:
         text = base64.b64decode(event.body or "").decode("utf-8", errors="replace")

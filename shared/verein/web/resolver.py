@@ -1,23 +1,25 @@
-"""The API functions' resolver: Powertools' HTTP API resolver with our intake and headers.
+"""The API functions' resolver: Powertools' HTTP API resolver with our screening and headers.
 
 Every response, whichever route, error handler or rejection produced it, leaves with the
-security headers below; every request passes ``intake.screen`` before Powertools parses it.
+security headers below; every request passes ``screening.screen`` before Powertools parses it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein.web.html import HTML, PAGE_CSP, message_page
 from verein.web.i18n import negotiate, translate
 from verein.web.inputs import form_input
-from verein.web.intake import FORM, JSON, Limits, Rejection, media_type, screen
 from verein.web.problems import PROBLEM_JSON
+from verein.web.screening import FORM, JSON, Limits, Rejection, media_type, screen
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 """For everything that is not a page: nothing in it may run, load or be framed."""
@@ -42,6 +44,24 @@ class WebResolver(APIGatewayHttpResolver):
         super().__init__(enable_validation=True)
         self.limits = limits
         self._admits = admits
+        self._request: BaseProxyEvent | None = None
+
+    # Powertools keeps the request being handled in a class attribute (``BaseRouter``), shared
+    # by every resolver in the process: right in Lambda (one request per process at a time),
+    # wrong wherever execution environments are threads of one process, as in the local stack,
+    # where one request then read another's body. Each resolver keeps its own request instead.
+    def _to_proxy_event(self, event: dict[str, Any]) -> BaseProxyEvent:
+        proxy = super()._to_proxy_event(event)
+        self._request = proxy
+        return proxy
+
+    @property  # type: ignore[override]
+    def current_event(self) -> APIGatewayProxyEventV2:
+        return cast(APIGatewayProxyEventV2, self._request)
+
+    @current_event.setter
+    def current_event(self, value: APIGatewayProxyEventV2) -> None:
+        self._request = value
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         event = {**event, "headers": dict(event.get("headers") or {})}  # screen() edits them

@@ -1,4 +1,4 @@
-"""The request intake (before Powertools parses a body) and the headers every answer carries."""
+"""Request screening (before Powertools parses a body) and the headers every answer carries."""
 
 import base64
 import json
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from verein.web.intake import FORM, JSON, Limits, canonical_content_type, json_depth, screen
 from verein.web.resolver import API_CSP, with_security_headers
+from verein.web.screening import FORM, JSON, Limits, canonical_content_type, json_depth, screen
 from verein.web.staff_auth import groups_from_claims, is_staff
 
 LIMITS = Limits(max_body_bytes=1024, accepts=frozenset({JSON, FORM}))
@@ -127,3 +127,37 @@ def test_only_an_exact_staff_group_counts(claim, staff):
 
 def test_groups_are_split_exactly_as_api_gateway_joins_them():
     assert groups_from_claims({"cognito:groups": "[a,b c]"}) == {"a,b", "c"}
+
+
+def test_each_resolver_keeps_its_own_request_while_another_handles_one():
+    """Powertools shares the current request between resolvers of one process; the local stack
+    runs execution environments as threads of one process, where a note once stored another
+    request's text. Here resolver ``a`` is interrupted by ``b`` in the middle of a request."""
+    from verein.web.resolver import WebResolver
+
+    a, b = WebResolver(LIMITS), WebResolver(LIMITS)
+
+    @b.post("/x")
+    def b_route() -> dict:
+        return {"body": b.current_event.json_body}
+
+    @a.post("/x")
+    def a_route() -> dict:
+        b.resolve(http_event('{"who": "b"}'), None)
+        return {"body": a.current_event.json_body}
+
+    answer = a.resolve(http_event('{"who": "a"}'), None)
+    assert json.loads(answer["body"]) == {"body": {"who": "a"}}
+
+
+def http_event(body: str) -> dict:
+    return {
+        "version": "2.0",
+        "routeKey": "POST /x",
+        "rawPath": "/x",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {"http": {"method": "POST", "path": "/x"}, "stage": "$default"},
+        "body": body,
+        "isBase64Encoded": False,
+    }

@@ -1,0 +1,28 @@
+"""Membership intake: records applications for the public function. No HTTP route.
+
+The only function allowed to create membership streams and application claims; the public
+function invokes it with a validated command (see ``verein.membership.intake``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from verein import runtime
+from verein.membership.intake import IntakeRequest, handle
+
+logger = Logger()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = IntakeRequest.model_validate(event)
+    logger.set_correlation_id(request.correlation_id)
+    reply = handle(request, runtime.event_store(), runtime.keyed_hash())
+    logger.info("membership intake", extra={"outcome": reply.outcome})
+    return reply.model_dump(mode="json")

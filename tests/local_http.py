@@ -1,0 +1,126 @@
+"""Helpers for tests that talk real HTTP to one running local stack per test module.
+
+``tests/test_hostile_inputs.py`` and ``tests/test_openapi_fuzz.py`` use them: start the stack
+from the template, get staff and non-staff tokens, send requests byte for byte (a raw socket
+where an HTTP client would refuse or repair the request), read what the event store holds,
+and recognise leaked tracebacks.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+
+from local_aws.cli import LocalStack
+from local_aws.template import LocalTemplate, load_template
+from verein import runtime
+
+TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "infra" / "template.yaml"
+
+PROBLEM_JSON = "application/problem+json"
+HTML = "text/html"
+
+#: What a leaked Python error looks like in a response body.
+TRACEBACK = re.compile(
+    r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+"
+    r"|\b(Recursion|UnicodeDecode|UnicodeEncode|Key|Type|Value|Attribute|Index|Name)Error\b"
+)
+
+
+def load_routes_template() -> LocalTemplate:
+    """The template, read at import time so tests can be parametrized by its routes."""
+    return load_template(TEMPLATE_PATH)
+
+
+@contextmanager
+def running_stack(data_dir: Path) -> Iterator[LocalStack]:
+    """The whole system as ``make run`` starts it, on a free port, with fresh data."""
+    with LocalStack(data_dir=data_dir, port=0) as stack:
+        runtime.reset()  # in-process clients must reach this stack's backend
+        yield stack
+    runtime.reset()
+
+
+def bearer(stack: LocalStack, groups: tuple[str, ...] = ("staff",)) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.issue_token(groups=groups)}"}
+
+
+def event_store_items(stack: LocalStack) -> list[dict[str, Any]]:
+    """Every item of the event-store table (commits and claims), in a stable order."""
+    client = boto3.client("dynamodb", endpoint_url=stack.dynamodb_endpoint)
+    table = stack.template.table_name("EventStoreTable")
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
+    while True:
+        page = client.scan(**kwargs)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return sorted(items, key=lambda i: (i["stream_id"]["S"], i["version"]["N"]))
+
+
+@dataclass
+class RawResponse:
+    status: int
+    headers: Message
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name, "")
+
+
+class NoResponse(AssertionError):
+    """The server did not answer within the timeout (it is waiting for a body, say)."""
+
+
+def raw_request(base_url: str, head: bytes, body: bytes = b"", timeout: float = 3.0) -> RawResponse:
+    """Send ``head`` (request line and headers, without the blank line) and ``body`` as they
+    are, and read one response. Needed for what HTTP clients will not send (Content-Length -1).
+    """
+    url = urlsplit(base_url)
+    with socket.create_connection((url.hostname, url.port), timeout=timeout) as conn:
+        conn.sendall(head.rstrip(b"\r\n") + b"\r\n\r\n" + body)
+        received = b""
+        try:
+            while b"\r\n\r\n" not in received:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+            header_block, _, rest = received.partition(b"\r\n\r\n")
+            if not header_block:
+                raise NoResponse("the connection closed without a response")
+            status_line, *header_lines = header_block.decode("latin-1").split("\r\n")
+            headers = Message()
+            for line in header_lines:
+                name, _, value = line.partition(":")
+                headers[name.strip()] = value.strip()
+            length = int(headers.get("Content-Length", "0"))
+            while len(rest) < length:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+        except TimeoutError as timeout_error:
+            raise NoResponse(
+                f"no response within {timeout} s (got {received[:200]!r})"
+            ) from timeout_error
+    return RawResponse(int(status_line.split()[1]), headers, rest[:length])
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
