@@ -32,6 +32,13 @@ class IntakeRequest(BaseModel):
     correlation_id: str
     actor: str
 
+    @classmethod
+    def of(cls, command: ApplyForMembership, context: CommandContext) -> IntakeRequest:
+        return cls(command=command, correlation_id=context.correlation_id, actor=context.actor)
+
+    def context(self) -> CommandContext:
+        return CommandContext(correlation_id=self.correlation_id, actor=self.actor)
+
 
 class IntakeReply(BaseModel):
     """What the intake function answers; failures the caller must map travel as outcomes."""
@@ -56,9 +63,8 @@ class ApplicationIntake(Protocol):
 
 def handle(request: IntakeRequest, store: EventStore, keyed_hash: KeyedHash) -> IntakeReply:
     """The intake function's work: run the use case, turn its failures into outcomes."""
-    context = CommandContext(correlation_id=request.correlation_id, actor=request.actor)
     try:
-        received = apply_for_membership(store, keyed_hash, request.command, context)
+        received = apply_for_membership(store, keyed_hash, request.command, request.context())
     except CommandConflict:
         return IntakeReply(outcome="conflict")
     except DomainRuleViolated as violation:
@@ -89,9 +95,7 @@ class LambdaApplicationIntake:
         self._function = function_name
 
     def apply(self, command: ApplyForMembership, context: CommandContext) -> ApplicationReceived:
-        request = IntakeRequest(
-            command=command, correlation_id=context.correlation_id, actor=context.actor
-        )
+        request = IntakeRequest.of(command, context)
         response = self._client.invoke(
             FunctionName=self._function,
             InvocationType="RequestResponse",
@@ -111,9 +115,7 @@ class DirectApplicationIntake:
         self._keyed_hash = keyed_hash
 
     def apply(self, command: ApplyForMembership, context: CommandContext) -> ApplicationReceived:
-        request = IntakeRequest(
-            command=command, correlation_id=context.correlation_id, actor=context.actor
-        )
+        request = IntakeRequest.of(command, context)
         # Through the wire format, so that what a unit test sees is what the function gets.
         wired = IntakeRequest.model_validate_json(request.model_dump_json())
         reply = handle(wired, self._store, self._keyed_hash)

@@ -11,6 +11,7 @@ from verein.web.i18n import Language, translate
 HTML = "text/html; charset=utf-8"
 
 _STYLE = """
+*{box-sizing:border-box}
 body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;
 line-height:1.5}
 label{display:block;margin-top:1rem;font-weight:600}
