@@ -1,7 +1,7 @@
 """Sample inputs shared by the tests."""
 
 from verein.membership.decider import ApplyForMembership
-from verein.membership.events import MembershipType
+from verein.membership.domain_events import MembershipType
 
 FORM = {
     "name": "Erika Mustermann",

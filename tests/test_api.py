@@ -281,7 +281,7 @@ def test_when_retries_run_out_the_client_gets_a_409_problem(api, aws, monkeypatc
         raise ConcurrencyError(stream_id, expected_version)
 
     monkeypatch.setattr(store, "append", always_behind)
-    monkeypatch.setattr("verein.decider.time.sleep", lambda _: None)
+    monkeypatch.setattr("verein.kernel.runner.time.sleep", lambda _: None)
     reply = api.post_note(member_id, "x", headers=[("accept-language", "en")])
     assert reply.status == 409
     assert reply.json()["title"].startswith("The data was changed concurrently")

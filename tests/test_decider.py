@@ -3,12 +3,12 @@
 import pytest
 
 from tests.samples import application
-from verein.decider import CommandConflict, execute, load_state
 from verein.eventstore import CommandContext, ConcurrencyError, NewEvent, Snapshot
 from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.memory import InMemoryEventStore
+from verein.kernel.runner import CommandConflict, execute, load_state
 from verein.membership.decider import AddMemberNote, membership_decider
-from verein.membership.events import MembershipApplied
+from verein.membership.domain_events import MembershipApplied
 
 CONTEXT = CommandContext(correlation_id="c", actor="test")
 COMMAND = application()

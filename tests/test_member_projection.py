@@ -6,10 +6,10 @@ from hypothesis import strategies as st
 from tests.samples import application
 from verein.eventstore import CommandContext
 from verein.eventstore.memory import InMemoryEventStore
-from verein.keyed_hash import KeyedHash
-from verein.membership.service import apply_for_membership
-from verein.projections.member_views import InMemoryMemberViews, ViewChangedConcurrently
-from verein.projections.projector import MemberDirectoryProjector
+from verein.kernel.keyed_hash import KeyedHash
+from verein.membership.usecases import apply_for_membership
+from verein.membership.views.projector import MemberDirectoryProjector
+from verein.membership.views.store import InMemoryMemberViews, ViewChangedConcurrently
 
 CONTEXT = CommandContext(correlation_id="c", actor="test")
 KEYS = KeyedHash(b"k" * 32)

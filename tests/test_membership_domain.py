@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.samples import application
-from verein.decider import DomainRuleViolated
-from verein.keyed_hash import KeyedHash
+from verein.kernel.keyed_hash import KeyedHash
+from verein.kernel.runner import DomainRuleViolated
 from verein.membership.decider import (
     AddMemberNote,
     ApplyForMembership,
@@ -18,7 +18,7 @@ from verein.membership.decider import (
     membership_decider,
     open_application_claim,
 )
-from verein.membership.events import MemberNoteAdded, MembershipApplied, MembershipType
+from verein.membership.domain_events import MemberNoteAdded, MembershipApplied, MembershipType
 
 applications = st.builds(
     ApplyForMembership,

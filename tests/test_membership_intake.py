@@ -8,10 +8,10 @@ import pytest
 
 from local_aws.lambda_api import LocalLambdaApi, function_name
 from tests.samples import application
-from verein.decider import CommandConflict, DomainRuleViolated
 from verein.eventstore import CommandContext
 from verein.eventstore.memory import InMemoryEventStore
-from verein.keyed_hash import KeyedHash
+from verein.kernel.keyed_hash import KeyedHash
+from verein.kernel.runner import CommandConflict, DomainRuleViolated
 from verein.membership.intake import (
     DirectApplicationIntake,
     IntakeFailed,

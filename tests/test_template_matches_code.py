@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import functions.public_api.app as public_api
 import functions.staff_api.app as staff_api
 from verein import runtime
-from verein.eventstore import codec
-from verein.projections import member_views
+from verein.eventstore import mapper as codec
+from verein.membership.views import store as member_views
 
 RESOLVERS = {"PublicApiFunction": public_api.app, "StaffApiFunction": staff_api.app}
 

@@ -3,10 +3,10 @@
 import pytest
 from pydantic import ValidationError
 
+from verein.membership.web.form import MembershipApplicationRequest, render_form
 from verein.web.errors import translate_errors
 from verein.web.i18n import MESSAGES, negotiate
 from verein.web.inputs import form_input
-from verein.web.membership_form import MembershipApplicationRequest, render_form
 
 
 @pytest.mark.parametrize(

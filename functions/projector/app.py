@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein import runtime
-from verein.projections.projector import MemberDirectoryProjector
+from verein.membership.views.projector import MemberDirectoryProjector
 
 logger = Logger()
 tracer = Tracer()

@@ -14,10 +14,10 @@ from pydantic import BaseModel
 
 from verein import runtime
 from verein.eventstore import CommandContext
+from verein.membership.web.form import MembershipApplicationRequest, render_form
 from verein.web.errors import translate_errors
 from verein.web.html import HTML, message_page
 from verein.web.i18n import translate
-from verein.web.membership_form import MembershipApplicationRequest, render_form
 from verein.web.openapi import HTML_PAGE, OBJECT, problems
 from verein.web.problems import install_error_handlers, problem
 from verein.web.requests import form_values, is_form_post, request_language

@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from verein import runtime
 from verein.eventstore import CommandContext
 from verein.membership.decider import AddMemberNote
-from verein.membership.service import IdempotencyKeyReused, add_member_note, member_history
-from verein.projections.member_views import InvalidCursor
-from verein.projections.members import MemberSummary
+from verein.membership.usecases import IdempotencyKeyReused, add_member_note, member_history
+from verein.membership.views.store import InvalidCursor
+from verein.membership.views.summary import MemberSummary
 from verein.web.errors import FieldError, translate_errors
 from verein.web.i18n import field_error, translate
 from verein.web.inputs import MultiLineText

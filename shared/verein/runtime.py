@@ -15,9 +15,9 @@ from botocore.config import Config
 
 from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.dynamodb import DynamoDBEventStore
-from verein.keyed_hash import KeyedHash
+from verein.kernel.keyed_hash import KeyedHash
 from verein.membership.intake import LambdaApplicationIntake
-from verein.projections.member_views import DynamoDBMemberViews
+from verein.membership.views.store import DynamoDBMemberViews
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

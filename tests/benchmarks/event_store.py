@@ -39,7 +39,6 @@ from pydantic import BaseModel  # noqa: E402
 from local_aws import moto_speedups  # noqa: E402
 from local_aws.template import load_template  # noqa: E402
 from tests.benchmarks.dynamodb_meter import Meter  # noqa: E402
-from verein.decider import Decider, execute  # noqa: E402
 from verein.eventstore import (  # noqa: E402
     CommandContext,
     ConcurrencyError,
@@ -49,6 +48,7 @@ from verein.eventstore import (  # noqa: E402
 )
 from verein.eventstore.cache import HeadCachingEventStore  # noqa: E402
 from verein.eventstore.dynamodb import DynamoDBEventStore, to_attribute_values  # noqa: E402
+from verein.kernel.runner import Decider, execute  # noqa: E402
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 PREFILL = int(os.environ.get("BENCH_PREFILL", "2000"))

@@ -33,14 +33,6 @@ Promises, each with the tests that prove it (ARCHITECTURE.md explains the design
    tests/test_api.py::test_the_correlation_id_is_the_request_id_in_the_logs.
 """
 
-from verein.eventstore.model import (
-    CommandContext,
-    DomainEvent,
-    EventMetadata,
-    NewEvent,
-    RecordedEvent,
-    registry,
-)
 from verein.eventstore.port import (
     Claim,
     ClaimTaken,
@@ -49,6 +41,14 @@ from verein.eventstore.port import (
     EventStore,
     Snapshot,
     StreamHead,
+)
+from verein.kernel.domain_events import (
+    CommandContext,
+    DomainEvent,
+    EventMetadata,
+    NewEvent,
+    RecordedEvent,
+    registry,
 )
 
 __all__ = [

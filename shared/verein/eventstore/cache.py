@@ -16,8 +16,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
-from verein.eventstore.model import NewEvent, RecordedEvent
 from verein.eventstore.port import Claim, ConcurrencyError, EventStore, Snapshot, StreamHead
+from verein.kernel.domain_events import NewEvent, RecordedEvent
 
 
 class HeadCachingEventStore:

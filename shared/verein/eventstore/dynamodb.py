@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from verein.eventstore import codec
-from verein.eventstore.model import NewEvent, RecordedEvent, utc_now
+from verein.eventstore import mapper as codec
 from verein.eventstore.port import Claim, ClaimTaken, ConcurrencyError, Snapshot, StreamHead
+from verein.kernel.domain_events import NewEvent, RecordedEvent, utc_now
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -6,9 +6,9 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from verein.eventstore import codec
-from verein.eventstore.model import NewEvent, RecordedEvent, utc_now
+from verein.eventstore import mapper as codec
 from verein.eventstore.port import Claim, ClaimTaken, ConcurrencyError, Snapshot, StreamHead
+from verein.kernel.domain_events import NewEvent, RecordedEvent, utc_now
 
 
 class InMemoryEventStore:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from verein.eventstore.model import NewEvent, RecordedEvent
+from verein.kernel.domain_events import NewEvent, RecordedEvent
 
 
 @dataclass(frozen=True)

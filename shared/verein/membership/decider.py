@@ -8,11 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from verein.decider import Decider, DomainRuleViolated
 from verein.eventstore import Claim, DomainEvent
-from verein.keyed_hash import KeyedHash
-from verein.mailbox import mailbox_key
-from verein.membership.events import MemberNoteAdded, MembershipApplied, MembershipType
+from verein.kernel.keyed_hash import KeyedHash
+from verein.kernel.mailbox import mailbox_key
+from verein.kernel.runner import Decider, DomainRuleViolated
+from verein.membership.domain_events import MemberNoteAdded, MembershipApplied, MembershipType
 
 
 class ApplyForMembership(BaseModel):

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from verein.decider import CommandConflict, DomainRuleViolated
 from verein.eventstore import CommandContext, EventStore
-from verein.keyed_hash import KeyedHash
+from verein.kernel.keyed_hash import KeyedHash
+from verein.kernel.runner import CommandConflict, DomainRuleViolated
 from verein.membership.decider import ApplyForMembership
-from verein.membership.service import ApplicationReceived, apply_for_membership
+from verein.membership.usecases import ApplicationReceived, apply_for_membership
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.client import LambdaClient

@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, model_validator
 from pydantic_core import PydanticCustomError
 
-from verein.mailbox import InvalidAddress, canonical_address
+from verein.kernel.mailbox import InvalidAddress, canonical_address
 
 form_input: ContextVar[bool] = ContextVar("form_input", default=False)
 """True while the resolver handles an ``application/x-www-form-urlencoded`` request."""

@@ -11,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from verein.decider import CommandConflict, DomainRuleViolated
+from verein.kernel.runner import CommandConflict, DomainRuleViolated
 from verein.web.errors import FieldError
 from verein.web.i18n import Language, translate
 from verein.web.requests import request_language

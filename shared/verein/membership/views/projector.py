@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from verein.eventstore import EventStore, codec
-from verein.projections import members
-from verein.projections.member_views import MemberViews
+from verein.eventstore import EventStore
+from verein.eventstore import mapper as codec
+from verein.membership.views import summary as members
+from verein.membership.views.store import MemberViews
 
 
 class MemberDirectoryProjector:

@@ -9,7 +9,7 @@ from pydantic import Field, StrictBool, field_validator
 from pydantic_core import PydanticCustomError
 
 from verein.membership.decider import ApplyForMembership
-from verein.membership.events import MembershipType
+from verein.membership.domain_events import MembershipType
 from verein.web.errors import FieldError
 from verein.web.html import error_summary, page
 from verein.web.i18n import Language, translate

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from verein.decider import Outcome, execute
 from verein.eventstore import Claim, ClaimTaken, CommandContext, EventStore, RecordedEvent
-from verein.keyed_hash import KeyedHash
+from verein.kernel.keyed_hash import KeyedHash
+from verein.kernel.runner import Outcome, execute
 from verein.membership.decider import (
     AddMemberNote,
     ApplyForMembership,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from botocore.exceptions import ClientError
 
 from verein.eventstore.dynamodb import from_attribute_values, to_attribute_values
-from verein.projections.members import MemberSummary
+from verein.membership.views.summary import MemberSummary
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

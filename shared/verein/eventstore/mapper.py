@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from verein.eventstore.model import EventMetadata, NewEvent, RecordedEvent, registry
 from verein.eventstore.port import CommitTooLarge, Snapshot
+from verein.kernel.domain_events import EventMetadata, NewEvent, RecordedEvent, registry
 
 MAX_COMMIT_BYTES = 380 * 1024
 """DynamoDB items hold at most 400 KB; what is left covers keys and attribute names."""

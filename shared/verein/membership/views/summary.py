@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from verein.eventstore import RecordedEvent
-from verein.membership.events import MemberNoteAdded, MembershipApplied, MembershipType
+from verein.membership.domain_events import MemberNoteAdded, MembershipApplied, MembershipType
 
 
 class MemberSummary(BaseModel):

@@ -1,0 +1,1 @@
+"""The membership feature's web parts: the application form and its request model."""

@@ -1,1 +1,0 @@
-"""Read views built from the event store's change stream (and rebuildable from the store)."""
