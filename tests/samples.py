@@ -1,6 +1,6 @@
 """Sample inputs shared by the tests."""
 
-from verein.membership.decider import ApplyForMembership
+from verein.membership.commands import ApplyForMembership
 from verein.membership.domain_events import MembershipType
 
 FORM = {

@@ -6,8 +6,10 @@ from tests.samples import application
 from verein.eventstore import CommandContext, ConcurrencyError, NewEvent, Snapshot
 from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.memory import InMemoryEventStore
-from verein.kernel.runner import CommandConflict, execute, load_state
-from verein.membership.decider import AddMemberNote, membership_decider
+from verein.kernel.errors import CommandConflict
+from verein.kernel.runner import execute, load_state
+from verein.membership.commands import AddMemberNote
+from verein.membership.decider import membership_decider
 from verein.membership.domain_events import MembershipApplied
 
 CONTEXT = CommandContext(correlation_id="c", actor="test")

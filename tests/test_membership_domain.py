@@ -7,18 +7,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.samples import application
+from verein.kernel.decider import UnknownCommand, UnknownDomainEvent
+from verein.kernel.domain_events import DomainEvent
+from verein.kernel.errors import DomainRuleViolated
 from verein.kernel.keyed_hash import KeyedHash
-from verein.kernel.runner import DomainRuleViolated
-from verein.membership.decider import (
-    AddMemberNote,
-    ApplyForMembership,
-    Membership,
-    decide,
-    evolve,
-    membership_decider,
-    open_application_claim,
+from verein.membership.claims import open_application_claim
+from verein.membership.commands import AddMemberNote, ApplyForMembership, MembershipCommand
+from verein.membership.decider import Membership, decide, evolve, membership_decider
+from verein.membership.domain_events import (
+    DOMAIN_EVENTS,
+    MemberNoteAdded,
+    MembershipApplied,
+    MembershipType,
 )
-from verein.membership.domain_events import MemberNoteAdded, MembershipApplied, MembershipType
 
 applications = st.builds(
     ApplyForMembership,
@@ -57,9 +58,34 @@ def test_no_consent_no_application():
         decide(command, Membership())
 
 
-def test_evolve_ignores_unknown_domain_events():
-    state = Membership(status="applied")
-    assert evolve(state, object()) == state  # type: ignore[arg-type]
+class Stranger(DomainEvent):
+    event_type = "test.Stranger"
+
+
+def test_an_unknown_domain_event_or_command_is_an_error_not_a_fall_through():
+    with pytest.raises(UnknownDomainEvent):
+        evolve(Membership(status="applied"), Stranger())
+    with pytest.raises(UnknownCommand):
+        decide(object(), Membership())  # type: ignore[arg-type]
+
+
+def test_the_decider_knows_every_command_and_every_domain_event_of_the_stream():
+    assert set(membership_decider.deciders) == set(MembershipCommand.__args__)
+    assert set(membership_decider.evolvers) == set(DOMAIN_EVENTS)
+
+
+def test_the_snapshot_schema_changes_with_the_state_model():
+    class Changed(Membership):
+        extra: int = 0
+
+    changed = type(membership_decider)(
+        state_type=Changed,
+        deciders=membership_decider.deciders,
+        evolvers=membership_decider.evolvers,
+    )
+    digest = membership_decider.state_schema.rsplit(".", 1)[1]
+    assert changed.state_schema.rsplit(".", 1)[1] != digest
+    assert membership_decider.state_schema.startswith("Membership.r1.")
 
 
 KEYS = KeyedHash(b"k" * 32)

@@ -10,8 +10,8 @@ from local_aws.lambda_api import LocalLambdaApi, function_name
 from tests.samples import application
 from verein.eventstore import CommandContext
 from verein.eventstore.memory import InMemoryEventStore
+from verein.kernel.errors import CommandConflict, DomainRuleViolated
 from verein.kernel.keyed_hash import KeyedHash
-from verein.kernel.runner import CommandConflict, DomainRuleViolated
 from verein.membership.intake import (
     DirectApplicationIntake,
     IntakeFailed,
@@ -41,10 +41,12 @@ def test_failures_travel_as_outcomes_and_become_the_same_exceptions_again():
     store = InMemoryEventStore()
     request = IntakeRequest(command=application(2, consent=False), correlation_id="c", actor="a")
     reply = handle(request, store, KEYS)
-    assert reply == IntakeReply(outcome="rule_violated", rule="membership.consent_required")
+    assert reply == IntakeReply(
+        outcome="rule_violated", rule="membership.consent_required", status=422
+    )
     with pytest.raises(DomainRuleViolated) as violated:
         received_from(reply)
-    assert violated.value.code == "membership.consent_required"
+    assert (violated.value.code, violated.value.status) == ("membership.consent_required", 422)
     with pytest.raises(CommandConflict):
         received_from(IntakeReply(outcome="conflict"))
     with pytest.raises(IntakeFailed):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from verein import runtime
 from verein.eventstore import CommandContext
-from verein.membership.decider import AddMemberNote
+from verein.membership.commands import AddMemberNote
 from verein.membership.usecases import IdempotencyKeyReused, add_member_note, member_history
 from verein.membership.views.store import InvalidCursor
 from verein.membership.views.summary import MemberSummary

@@ -48,7 +48,8 @@ from verein.eventstore import (  # noqa: E402
 )
 from verein.eventstore.cache import HeadCachingEventStore  # noqa: E402
 from verein.eventstore.dynamodb import DynamoDBEventStore, to_attribute_values  # noqa: E402
-from verein.kernel.runner import Decider, execute  # noqa: E402
+from verein.kernel.decider import Decider  # noqa: E402
+from verein.kernel.runner import execute  # noqa: E402
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 PREFILL = int(os.environ.get("BENCH_PREFILL", "2000"))
@@ -73,10 +74,8 @@ class TakeNote(BaseModel):
 
 notes_decider: Decider[TakeNote, Notes] = Decider(
     state_type=Notes,
-    state_schema="bench.Notes.v1",
-    initial=Notes,
-    evolve=lambda s, e: Notes(count=s.count + 1),
-    decide=lambda c, s: [NoteTaken(text=c.text)],
+    deciders={TakeNote: lambda c, s: [NoteTaken(text=c.text)]},
+    evolvers={NoteTaken: lambda s, e: Notes(count=s.count + 1)},
 )
 
 

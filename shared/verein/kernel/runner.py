@@ -26,36 +26,11 @@ from verein.eventstore import (
     NewEvent,
     Snapshot,
 )
+from verein.kernel.decider import Decider
+from verein.kernel.errors import CommandConflict
 
 S = TypeVar("S", bound=BaseModel)
 C = TypeVar("C")
-
-
-class DomainRuleViolated(Exception):
-    """A command breaks a business rule; ``code`` names the rule (and its translated message)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-class CommandConflict(Exception):
-    """Retries were exhausted because other writers kept changing the stream."""
-
-
-@dataclass(frozen=True)
-class Decider(Generic[C, S]):
-    state_type: type[S]
-    state_schema: str
-    """Bumped whenever ``state_type`` or ``evolve`` changes: older snapshots are then ignored."""
-    initial: Callable[[], S]
-    evolve: Callable[[S, DomainEvent], S]
-    decide: Callable[[C, S], Sequence[DomainEvent]]
-
-    def fold(self, state: S, domain_events: Sequence[DomainEvent]) -> S:
-        for domain_event in domain_events:
-            state = self.evolve(state, domain_event)
-        return state
 
 
 @dataclass(frozen=True)

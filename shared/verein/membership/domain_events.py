@@ -41,3 +41,7 @@ class MemberNoteAdded(DomainEvent):
     schema_version = 1
 
     text: str = Field(json_schema_extra=PERSONAL)
+
+
+DOMAIN_EVENTS: tuple[type[DomainEvent], ...] = (MembershipApplied, MemberNoteAdded)
+"""Every domain event a membership stream holds (the decider must evolve each of them)."""

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from verein.eventstore import CommandContext, EventStore
+from verein.kernel.errors import CommandConflict, DomainRuleViolated
 from verein.kernel.keyed_hash import KeyedHash
-from verein.kernel.runner import CommandConflict, DomainRuleViolated
-from verein.membership.decider import ApplyForMembership
+from verein.membership.commands import ApplyForMembership
 from verein.membership.usecases import ApplicationReceived, apply_for_membership
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ class IntakeReply(BaseModel):
     application_id: str | None = None
     already_received: bool = False
     rule: str | None = None
+    status: int = 409
 
 
 class IntakeFailed(Exception):
@@ -68,7 +69,7 @@ def handle(request: IntakeRequest, store: EventStore, keyed_hash: KeyedHash) -> 
     except CommandConflict:
         return IntakeReply(outcome="conflict")
     except DomainRuleViolated as violation:
-        return IntakeReply(outcome="rule_violated", rule=violation.code)
+        return IntakeReply(outcome="rule_violated", rule=violation.code, status=violation.status)
     return IntakeReply(
         outcome="received",
         application_id=received.application_id,
@@ -81,7 +82,7 @@ def received_from(reply: IntakeReply) -> ApplicationReceived:
     if reply.outcome == "conflict":
         raise CommandConflict("membership intake")
     if reply.outcome == "rule_violated":
-        raise DomainRuleViolated(reply.rule or "")
+        raise DomainRuleViolated(reply.rule or "", reply.status)
     if reply.application_id is None:
         raise IntakeFailed("a received reply without an application id")
     return ApplicationReceived(reply.application_id, reply.already_received)

@@ -8,16 +8,10 @@ from dataclasses import dataclass
 from verein.eventstore import Claim, ClaimTaken, CommandContext, EventStore, RecordedEvent
 from verein.kernel.keyed_hash import KeyedHash
 from verein.kernel.runner import Outcome, execute
-from verein.membership.decider import (
-    AddMemberNote,
-    ApplyForMembership,
-    Membership,
-    MembershipCommand,
-    idempotency_claim,
-    member_stream_id,
-    membership_decider,
-    open_application_claim,
-)
+from verein.membership import streams
+from verein.membership.claims import idempotency_claim, open_application_claim
+from verein.membership.commands import AddMemberNote, ApplyForMembership, MembershipCommand
+from verein.membership.decider import Membership, membership_decider
 
 
 @dataclass(frozen=True)
@@ -35,7 +29,7 @@ def apply_for_membership(
     try:
         _on_member(store, member_id, command, context, [claim], new_stream=True)
     except ClaimTaken as taken:
-        return ApplicationReceived(_member_id(taken.owner_stream_id), already_received=True)
+        return ApplicationReceived(streams.member_id(taken.owner_stream_id), already_received=True)
     return ApplicationReceived(member_id, already_received=False)
 
 
@@ -74,7 +68,7 @@ def add_member_note(
 
 
 def member_history(store: EventStore, member_id: str) -> list[RecordedEvent]:
-    return store.load(member_stream_id(member_id))
+    return store.load(streams.stream_id(member_id))
 
 
 def _on_member(
@@ -90,14 +84,10 @@ def _on_member(
     return execute(
         store,
         membership_decider,
-        member_stream_id(member_id),
+        streams.stream_id(member_id),
         command,
         context,
         subject_id=member_id,
         claims=claims,
         new_stream=new_stream,
     )
-
-
-def _member_id(stream_id: str) -> str:
-    return stream_id.removeprefix("member#")

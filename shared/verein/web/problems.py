@@ -11,14 +11,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from verein.kernel.runner import CommandConflict, DomainRuleViolated
+from verein.kernel.errors import CommandConflict, DomainRuleViolated
 from verein.web.errors import FieldError
 from verein.web.i18n import Language, translate
 from verein.web.requests import request_language
 
 PROBLEM_JSON = "application/problem+json"
-RULE_STATUS = {"membership.unknown": 404, "membership.consent_required": 422}
-"""HTTP status of a broken business rule; the rest are conflicts with the current state (409)."""
 
 
 def problem(
@@ -56,8 +54,7 @@ def install_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
     @app.exception_handler(DomainRuleViolated)
     def _rule(violation: DomainRuleViolated) -> Response[str]:
         language = request_language(app)
-        status = RULE_STATUS.get(violation.code, 409)
-        return problem(status, translate(violation.code, language), language=language)
+        return problem(violation.status, translate(violation.code, language), language=language)
 
     @app.not_found
     def _not_found(_: Exception) -> Response[str]:

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, StrictBool, field_validator
 from pydantic_core import PydanticCustomError
 
-from verein.membership.decider import ApplyForMembership
+from verein.membership.commands import ApplyForMembership
 from verein.membership.domain_events import MembershipType
 from verein.web.errors import FieldError
 from verein.web.html import error_summary, page
