@@ -4,15 +4,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.samples import application
-from verein.eventstore import CommandContext
+from verein.eventstore import CommandContext, NewEvent, RecordedEvent
+from verein.eventstore.mapper import Mapper
 from verein.eventstore.memory import InMemoryEventStore
 from verein.kernel.keyed_hash import KeyedHash
+from verein.membership.domain_events import MemberNoteAdded
 from verein.membership.usecases import apply_for_membership
 from verein.membership.views.projector import MemberDirectoryProjector
 from verein.membership.views.store import InMemoryMemberViews, ViewChangedConcurrently
 
 CONTEXT = CommandContext(correlation_id="c", actor="test")
 KEYS = KeyedHash(b"k" * 32)
+MAPPER = Mapper()
 
 
 @given(
@@ -25,14 +28,14 @@ def test_any_order_with_duplicates_gives_the_same_directory(count, deliveries):
         apply_for_membership(store, KEYS, application(n), CONTEXT).application_id
         for n in range(count)
     ]
-    items = store.appended
+    commits = [MAPPER.recorded_events(item) for item in store.appended]
     views = InMemoryMemberViews()
     projector = MemberDirectoryProjector(store, views)
     # deliver in an arbitrary order, with repeats, then everything once more (at least once)
     for index in deliveries:
-        projector.apply_commit(items[index % len(items)])
-    for item in items:
-        projector.apply_commit(item)
+        projector.apply(commits[index % len(commits)])
+    for commit in commits:
+        projector.apply(commit)
     applied = views.by_status("applied").members
     assert sorted(s.member_id for s in applied) == sorted(ids)
     for summary in applied:
@@ -40,12 +43,14 @@ def test_any_order_with_duplicates_gives_the_same_directory(count, deliveries):
         assert summary.email.startswith("p")
 
 
-def test_claims_and_foreign_streams_are_ignored():
+def test_foreign_streams_and_empty_commits_are_ignored():
     store = InMemoryEventStore()
     views = InMemoryMemberViews()
     projector = MemberDirectoryProjector(store, views)
-    projector.apply_commit({"stream_id": "claim#x#y", "version": 0, "item_kind": "claim"})
-    projector.apply_commit({"stream_id": "gathering#1", "version": 1, "item_kind": "commit"})
+    note = NewEvent(MemberNoteAdded(text="x"), CONTEXT.metadata())
+    foreign = RecordedEvent("gathering#1", 1, note.payload, note.metadata)
+    projector.apply([foreign])
+    projector.apply([])
     assert views.summaries == {}
 
 
@@ -54,7 +59,7 @@ def test_a_view_changed_by_a_concurrent_run_is_not_overwritten():
     apply_for_membership(store, KEYS, application(1), CONTEXT)
     views = InMemoryMemberViews()
     (item,) = store.appended
-    MemberDirectoryProjector(store, views).apply_commit(item)
+    MemberDirectoryProjector(store, views).apply(MAPPER.recorded_events(item))
     summary = next(iter(views.summaries.values()))
     try:
         views.save(summary, expected_position=0)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import functions.public_api.app as public_api
 import functions.staff_api.app as staff_api
 from verein import runtime
-from verein.eventstore import mapper as codec
+from verein.eventstore.mapper import Mapper
 from verein.membership.views import store as member_views
 
 RESOLVERS = {"PublicApiFunction": public_api.app, "StaffApiFunction": staff_api.app}
@@ -44,7 +44,7 @@ def test_the_tables_have_the_keys_the_adapters_write(template):
         "version": "RANGE",
     }
     assert store["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
-    item = codec.commit_item("s#1", 1, [], None, datetime.now(UTC))
+    item = Mapper().commit_item("s#1", 1, [], None, datetime.now(UTC))
     types = {a["AttributeName"]: a["AttributeType"] for a in store["AttributeDefinitions"]}
     assert isinstance(item["stream_id"], str) and types["stream_id"] == "S"
     assert isinstance(item["version"], int) and types["version"] == "N"

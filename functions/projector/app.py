@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein import runtime
+from verein.eventstore.mapper import is_commit
 from verein.membership.views.projector import MemberDirectoryProjector
 
 logger = Logger()
@@ -28,10 +29,9 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 def project(record: DynamoDBRecord) -> None:
     new_image = record.dynamodb.new_image if record.dynamodb else None
-    if new_image:
-        MemberDirectoryProjector(runtime.event_store(), runtime.member_views()).apply_commit(
-            new_image
-        )
+    if new_image and is_commit(new_image):  # claims are not domain events
+        commit = runtime.mapper().recorded_events(new_image)
+        MemberDirectoryProjector(runtime.event_store(), runtime.member_views()).apply(commit)
 
 
 @logger.inject_lambda_context

@@ -15,6 +15,7 @@ from botocore.config import Config
 
 from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.dynamodb import DynamoDBEventStore
+from verein.eventstore.mapper import Mapper
 from verein.kernel.keyed_hash import KeyedHash
 from verein.membership.intake import LambdaApplicationIntake
 from verein.membership.views.store import DynamoDBMemberViews
@@ -34,9 +35,15 @@ def dynamodb() -> DynamoDBClient:
 
 
 @cache
+def mapper() -> Mapper:
+    return Mapper()
+
+
+@cache
 def event_store() -> HeadCachingEventStore:
     # The head cache lives as long as the execution environment: see eventstore/cache.py.
-    return HeadCachingEventStore(DynamoDBEventStore(dynamodb(), os.environ["EVENT_STORE_TABLE"]))
+    store = DynamoDBEventStore(dynamodb(), os.environ["EVENT_STORE_TABLE"], mapper())
+    return HeadCachingEventStore(store)
 
 
 @cache
@@ -64,5 +71,5 @@ def application_intake() -> LambdaApplicationIntake:
 
 
 def reset() -> None:
-    for cached in (dynamodb, event_store, member_views, keyed_hash, application_intake):
+    for cached in (dynamodb, mapper, event_store, member_views, keyed_hash, application_intake):
         cached.cache_clear()

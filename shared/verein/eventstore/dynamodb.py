@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from verein.eventstore import mapper as codec
+from verein.eventstore.mapper import CLAIM, HEAD_ATTRIBUTES, Mapper, is_commit, snapshot_of
 from verein.eventstore.port import Claim, ClaimTaken, ConcurrencyError, Snapshot, StreamHead
 from verein.kernel.domain_events import NewEvent, RecordedEvent, utc_now
 
@@ -36,9 +36,12 @@ def from_attribute_values(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class DynamoDBEventStore:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(
+        self, client: DynamoDBClient, table_name: str, mapper: Mapper | None = None
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._mapper = mapper or Mapper()
 
     def append(
         self,
@@ -53,7 +56,9 @@ class DynamoDBEventStore:
             raise ValueError("append needs at least one domain event")
         if len(claims) + 1 > MAX_TRANSACTION_ITEMS:
             raise ValueError(f"at most {MAX_TRANSACTION_ITEMS - 1} claims per append")
-        item = codec.commit_item(stream_id, expected_version + 1, events, snapshot, utc_now())
+        item = self._mapper.commit_item(
+            stream_id, expected_version + 1, events, snapshot, utc_now()
+        )
         put_commit: dict[str, Any] = {
             "TableName": self._table,
             "Item": to_attribute_values(item),
@@ -109,19 +114,19 @@ class DynamoDBEventStore:
         return [
             e
             for item in items
-            if codec.is_commit(item)
-            for e in codec.recorded_events(item)
+            if is_commit(item)
+            for e in self._mapper.recorded_events(item)
             if e.version > after_version
         ]
 
     def head(self, stream_id: str) -> StreamHead:
         found = self._query(
-            stream_id, "version > :v", 0, descending=True, attributes=codec.HEAD_ATTRIBUTES
+            stream_id, "version > :v", 0, descending=True, attributes=HEAD_ATTRIBUTES
         )
         if not found:
             return StreamHead(version=0, snapshot=None)
         latest = found[0]
-        return StreamHead(version=int(latest["last_version"]), snapshot=codec.snapshot_of(latest))
+        return StreamHead(version=int(latest["last_version"]), snapshot=snapshot_of(latest))
 
     def claim_owner(self, claim: Claim) -> str | None:
         held = self._claim_item(claim)
@@ -169,7 +174,7 @@ def _claim_item(claim: Claim, owner_stream_id: str) -> dict[str, Any]:
     item: dict[str, Any] = {
         "stream_id": claim.claim_id,
         "version": 0,
-        "item_kind": codec.CLAIM,
+        "item_kind": CLAIM,
         "owner_stream_id": owner_stream_id,
     }
     if claim.fingerprint is not None:

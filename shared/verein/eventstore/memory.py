@@ -6,13 +6,14 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from verein.eventstore import mapper as codec
+from verein.eventstore.mapper import Mapper, snapshot_of
 from verein.eventstore.port import Claim, ClaimTaken, ConcurrencyError, Snapshot, StreamHead
 from verein.kernel.domain_events import NewEvent, RecordedEvent, utc_now
 
 
 class InMemoryEventStore:
-    def __init__(self) -> None:
+    def __init__(self, mapper: Mapper | None = None) -> None:
+        self._mapper = mapper or Mapper()
         self._lock = threading.Lock()
         self._commits: dict[str, list[dict[str, Any]]] = {}
         self._claims: dict[str, tuple[str, str | None]] = {}
@@ -39,7 +40,9 @@ class InMemoryEventStore:
                 taken = self._claims.get(claim.claim_id)
                 if taken is not None:
                     raise ClaimTaken(claim, *taken)
-            item = codec.commit_item(stream_id, expected_version + 1, events, snapshot, utc_now())
+            item = self._mapper.commit_item(
+                stream_id, expected_version + 1, events, snapshot, utc_now()
+            )
             self._commits.setdefault(stream_id, []).append(item)
             for claim in claims:
                 self._claims[claim.claim_id] = (stream_id, claim.fingerprint)
@@ -53,7 +56,7 @@ class InMemoryEventStore:
             e
             for item in commits
             if int(item["last_version"]) > after_version
-            for e in codec.recorded_events(item)
+            for e in self._mapper.recorded_events(item)
             if e.version > after_version
         ]
 
@@ -63,7 +66,7 @@ class InMemoryEventStore:
             if not commits:
                 return StreamHead(version=0, snapshot=None)
             last = commits[-1]
-        return StreamHead(version=int(last["last_version"]), snapshot=codec.snapshot_of(last))
+        return StreamHead(version=int(last["last_version"]), snapshot=snapshot_of(last))
 
     def claim_owner(self, claim: Claim) -> str | None:
         with self._lock:

@@ -12,11 +12,10 @@ cannot both apply the same change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Sequence
 
-from verein.eventstore import EventStore
-from verein.eventstore import mapper as codec
+from verein.eventstore import EventStore, RecordedEvent
+from verein.membership import streams
 from verein.membership.views import summary as members
 from verein.membership.views.store import MemberViews
 
@@ -26,21 +25,21 @@ class MemberDirectoryProjector:
         self._store = store
         self._views = views
 
-    def apply_commit(self, item: Mapping[str, Any]) -> None:
-        """Apply one commit item (a change record's ``NewImage``); ignore other items."""
-        stream_id = str(item.get("stream_id", ""))
-        if not codec.is_commit(item) or not stream_id.startswith("member#"):
+    def apply(self, commit: Sequence[RecordedEvent]) -> None:
+        """Apply one commit's domain events (a change record, read by the mapper); domain
+        events of other streams are not this view's business."""
+        if not commit or not streams.is_membership(commit[0].stream_id):
             return
-        member_id = stream_id.removeprefix("member#")
-        current = self._views.get(member_id)
+        stream_id = commit[0].stream_id
+        current = self._views.get(streams.member_id(stream_id))
         position = current.position if current else 0
-        first, last = int(item["version"]), int(item["last_version"])
+        first, last = commit[0].version, commit[-1].version
         if last <= position:
             return
         if first > position + 1:
             recorded = self._store.load(stream_id, after_version=position)
         else:
-            recorded = [e for e in codec.recorded_events(item) if e.version > position]
+            recorded = [e for e in commit if e.version > position]
         summary = current
         for recorded_event in recorded:
             summary = members.apply(summary, recorded_event)

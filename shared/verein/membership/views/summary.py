@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from verein.eventstore import RecordedEvent
+from verein.membership import streams
 from verein.membership.domain_events import MemberNoteAdded, MembershipApplied, MembershipType
 
 
@@ -28,7 +29,7 @@ def apply(summary: MemberSummary | None, recorded: RecordedEvent) -> MemberSumma
     payload = recorded.payload
     if isinstance(payload, MembershipApplied):
         return MemberSummary(
-            member_id=recorded.stream_id.removeprefix("member#"),
+            member_id=streams.member_id(recorded.stream_id),
             status="applied",
             applicant_name=payload.applicant_name,
             email=payload.email,
