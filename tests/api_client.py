@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import boto3
 
 import functions.membership_intake.app as membership_intake
-import functions.projector.app as projector
+import functions.change_stream.app as change_stream
 import functions.public_api.app as public_api
 import functions.staff_api.app as staff_api
 from local_aws.functions import LambdaContext
@@ -29,7 +29,7 @@ HANDLERS = {
     "MembershipIntakeFunction": membership_intake.handler,
     "PublicApiFunction": public_api.handler,
     "StaffApiFunction": staff_api.handler,
-    "ProjectorFunction": projector.handler,
+    "ChangeStreamFunction": change_stream.handler,
 }
 
 
@@ -123,7 +123,7 @@ class ApiClient:
         return records
 
     def project(self, records: list[dict[str, Any]]) -> Any:
-        return self.invoke("ProjectorFunction", {"Records": records})
+        return self.invoke("ChangeStreamFunction", {"Records": records})
 
 
 def _reply(response: HttpResponse) -> Reply:

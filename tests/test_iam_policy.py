@@ -67,7 +67,7 @@ def staff(template):
 
 @pytest.fixture(scope="module")
 def projector(template):
-    return FunctionPolicy.of(template, "ProjectorFunction")
+    return FunctionPolicy.of(template, "ChangeStreamFunction")
 
 
 @pytest.fixture
@@ -208,7 +208,7 @@ def test_the_public_function_only_invokes_the_intake_which_may_make_every_reques
     ]
 
 
-@pytest.mark.parametrize("function", ["StaffApiFunction", "ProjectorFunction", "Elsewhere"])
+@pytest.mark.parametrize("function", ["StaffApiFunction", "ChangeStreamFunction", "Elsewhere"])
 def test_the_public_function_may_invoke_no_other_function(public, keys, function):
     assert denied(public, "lambda", "Invoke", {"FunctionName": function}, keys)
 
@@ -458,7 +458,7 @@ def test_the_projector_may_not(projector, keys, operation, params):
 
 
 def test_the_projector_may_send_to_its_dead_letter_queue_only(template, projector):
-    queue = resolve(template, {"Fn::GetAtt": ["ProjectorDeadLetterQueue", "Arn"]})
+    queue = resolve(template, {"Fn::GetAtt": ["ChangeStreamDeadLetterQueue", "Arn"]})
     assert projector.allows(AuthRequest("sqs:SendMessage", queue))
     assert not projector.allows(AuthRequest("sqs:SendMessage", "arn:aws:sqs:eu-central-1:1:other"))
     assert not projector.allows(AuthRequest("sqs:ReceiveMessage", queue))

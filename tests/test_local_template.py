@@ -70,7 +70,11 @@ def test_tables_keys_streams_and_indexes(template: LocalTemplate) -> None:
 
 def test_functions_code_handler_and_environment(template: LocalTemplate) -> None:
     # The template grows; these must stay.
-    assert set(template.functions) >= {"PublicApiFunction", "StaffApiFunction", "ProjectorFunction"}
+    assert set(template.functions) >= {
+        "PublicApiFunction",
+        "StaffApiFunction",
+        "ChangeStreamFunction",
+    }
     root = TEMPLATE.parent.parent
     public = template.functions["PublicApiFunction"]
     assert public.code_dir == root / "functions" / "public_api"
@@ -106,7 +110,7 @@ def test_routes_and_their_auth(template: LocalTemplate) -> None:
 
 def test_stream_mapping(template: LocalTemplate) -> None:
     (mapping,) = template.stream_mappings
-    assert mapping.function == "ProjectorFunction"
+    assert mapping.function == "ChangeStreamFunction"
     assert mapping.table == "EventStoreTable"
     assert mapping.report_batch_item_failures is True
     assert mapping.bisect_on_error is True

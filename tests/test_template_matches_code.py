@@ -58,7 +58,7 @@ def test_the_tables_have_the_keys_the_adapters_write(template):
 
 def test_the_projector_reads_the_event_store_change_stream(template):
     (mapping,) = template.stream_mappings
-    assert (mapping.function, mapping.table) == ("ProjectorFunction", "EventStoreTable")
+    assert (mapping.function, mapping.table) == ("ChangeStreamFunction", "EventStoreTable")
     assert mapping.report_batch_item_failures
     assert mapping.bisect_on_error
     assert mapping.maximum_retry_attempts is not None

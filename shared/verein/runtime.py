@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from verein.changes.dispatcher import Dispatcher
 from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.dynamodb import DynamoDBEventStore
 from verein.eventstore.mapper import Mapper
 from verein.kernel.keyed_hash import KeyedHash
 from verein.membership.intake import LambdaApplicationIntake
+from verein.membership.views.projector import MemberDirectoryProjector
 from verein.membership.views.store import DynamoDBMemberViews
 
 if TYPE_CHECKING:
@@ -70,6 +72,20 @@ def application_intake() -> LambdaApplicationIntake:
     return LambdaApplicationIntake(client, os.environ["MEMBERSHIP_INTAKE_FUNCTION"])
 
 
+@cache
+def dispatcher() -> Dispatcher:
+    """Every projection and reactor of every feature, registered here once."""
+    return Dispatcher(mapper(), [MemberDirectoryProjector(event_store(), member_views())])
+
+
 def reset() -> None:
-    for cached in (dynamodb, mapper, event_store, member_views, keyed_hash, application_intake):
+    for cached in (
+        dynamodb,
+        mapper,
+        dispatcher,
+        event_store,
+        member_views,
+        keyed_hash,
+        application_intake,
+    ):
         cached.cache_clear()

@@ -21,6 +21,8 @@ from verein.membership.views.store import MemberViews
 
 
 class MemberDirectoryProjector:
+    name = "membership.directory"
+
     def __init__(self, store: EventStore, views: MemberViews) -> None:
         self._store = store
         self._views = views

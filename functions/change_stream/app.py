@@ -1,7 +1,7 @@
-"""Projector: applies the event store's change stream to the read views.
+"""The change-stream consumer: every commit to every registered projection and reactor.
 
 Failures are reported per record (``ReportBatchItemFailures``), so Lambda redelivers from the
-first failed record; the projector is idempotent, so redelivered records are no-ops.
+first failed record; every handler is idempotent, so what it applied before is a no-op then.
 """
 
 from __future__ import annotations
@@ -19,24 +19,21 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein import runtime
-from verein.eventstore.mapper import is_commit
-from verein.membership.views.projector import MemberDirectoryProjector
 
 logger = Logger()
 tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def project(record: DynamoDBRecord) -> None:
+def on_record(record: DynamoDBRecord) -> None:
     new_image = record.dynamodb.new_image if record.dynamodb else None
-    if new_image and is_commit(new_image):  # claims are not domain events
-        commit = runtime.mapper().recorded_events(new_image)
-        MemberDirectoryProjector(runtime.event_store(), runtime.member_views()).apply(commit)
+    if new_image:
+        runtime.dispatcher().dispatch(new_image)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
-        event=event, record_handler=project, processor=processor, context=context
+        event=event, record_handler=on_record, processor=processor, context=context
     )

@@ -1,0 +1,60 @@
+"""The one change-stream consumer: every commit to every handler, failures isolated."""
+
+import pytest
+
+from tests.samples import application
+from verein.changes.dispatcher import Dispatcher, HandlersFailed
+from verein.eventstore import CommandContext
+from verein.eventstore.mapper import Mapper
+from verein.eventstore.memory import InMemoryEventStore
+from verein.kernel.keyed_hash import KeyedHash
+from verein.membership.usecases import apply_for_membership
+
+CONTEXT = CommandContext(correlation_id="c", actor="test")
+
+
+class Recording:
+    def __init__(self, name, fail_times=0):
+        self.name, self.fail_times, self.seen = name, fail_times, []
+
+    def apply(self, commit):
+        if self.fail_times:
+            self.fail_times -= 1
+            raise RuntimeError(f"{self.name} is down")
+        self.seen.append([(e.stream_id, e.version, e.payload.event_type) for e in commit])
+
+
+def stored_items():
+    store = InMemoryEventStore()
+    apply_for_membership(store, KeyedHash(b"k" * 32), application(1), CONTEXT)
+    return store.appended
+
+
+def test_every_handler_gets_each_commit_as_recorded_domain_events():
+    first, second = Recording("a"), Recording("b")
+    (item,) = stored_items()
+    Dispatcher(Mapper(), [first, second]).dispatch(item)
+    assert first.seen == second.seen == [[(item["stream_id"], 1, "MembershipApplied")]]
+
+
+def test_a_failing_handler_does_not_keep_the_commit_from_the_others_and_the_record_fails():
+    failing, healthy = Recording("failing", fail_times=1), Recording("healthy")
+    (item,) = stored_items()
+    dispatcher = Dispatcher(Mapper(), [failing, healthy])
+    with pytest.raises(HandlersFailed) as failed:
+        dispatcher.dispatch(item)
+    assert set(failed.value.failures) == {"failing"}
+    assert len(healthy.seen) == 1 and failing.seen == []
+    dispatcher.dispatch(item)  # the redelivery
+    assert len(failing.seen) == 1
+
+
+def test_claims_are_not_dispatched():
+    seen = Recording("a")
+    Dispatcher(Mapper(), [seen]).dispatch({"stream_id": "claim#x#y", "item_kind": "claim"})
+    assert seen.seen == []
+
+
+def test_handler_names_are_unique():
+    with pytest.raises(ValueError, match="unique"):
+        Dispatcher(Mapper(), [Recording("a"), Recording("a")])
