@@ -24,6 +24,10 @@ TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "infra" / "template.yaml"
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "HTTP_PROXY", "HTTPS_PROXY"):
     os.environ.pop(_name, None)
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+# The functions check their settings when imported (cold start): give them the template's.
+for _function in load_template(TEMPLATE_PATH).functions.values():
+    for _name, _value in _function.environment.items():
+        os.environ.setdefault(_name, _value)
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 # Examples that talk to the backend take milliseconds on a laptop and more on a busy 2-core CI

@@ -1,12 +1,18 @@
 """The template wires what the code implements: routes, environment, table keys."""
 
+import importlib.util
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
+
+import functions.change_stream.app as change_stream
+import functions.membership_intake.app as membership_intake
 import functions.public_api.app as public_api
 import functions.staff_api.app as staff_api
-from verein import runtime
 from verein.eventstore.mapper import Mapper
 from verein.membership.views import store as member_views
+from verein.settings import Settings, SettingsError
 
 RESOLVERS = {"PublicApiFunction": public_api.app, "StaffApiFunction": staff_api.app}
 
@@ -28,13 +34,31 @@ def test_the_staff_routes_and_only_they_need_a_token(template):
         assert route.requires_jwt == route.path.startswith("/staff/"), route
 
 
-def test_every_function_gets_the_environment_the_code_reads(template):
-    for function in template.functions.values():
-        for name in runtime.REQUIRED_ENVIRONMENT:
-            assert name in function.environment, (function.logical_id, name)
+MODULES = {
+    "PublicApiFunction": public_api,
+    "StaffApiFunction": staff_api,
+    "MembershipIntakeFunction": membership_intake,
+    "ChangeStreamFunction": change_stream,
+}
+
+
+def test_every_function_gets_the_settings_its_code_needs(template):
+    assert set(MODULES) == set(template.functions)
+    for logical_id, function in template.functions.items():
+        needs = MODULES[logical_id].NEEDS
+        Settings.from_environment(needs, environ=function.environment)  # raises if not
     assert template.functions["PublicApiFunction"].environment["EVENT_STORE_TABLE"] == (
         template.table_name("EventStoreTable")
     )
+
+
+def test_a_missing_setting_fails_with_its_name():
+    with pytest.raises(SettingsError, match="VIEWS_TABLE"):
+        Settings.from_environment(environ={"EVENT_STORE_TABLE": "t"})
+    with pytest.raises(SettingsError, match="CLAIM_KEY_SECRET_ARN"):
+        Settings.from_environment(
+            ("CLAIM_KEY_SECRET_ARN",), environ={"EVENT_STORE_TABLE": "t", "VIEWS_TABLE": "v"}
+        )
 
 
 def test_the_tables_have_the_keys_the_adapters_write(template):
@@ -62,3 +86,12 @@ def test_the_projector_reads_the_event_store_change_stream(template):
     assert mapping.report_batch_item_failures
     assert mapping.bisect_on_error
     assert mapping.maximum_retry_attempts is not None
+
+
+def test_a_function_without_its_settings_fails_its_cold_start(monkeypatch):
+    monkeypatch.delenv("CLAIM_KEY_SECRET_ARN")
+    path = Path(staff_api.__file__)
+    spec = importlib.util.spec_from_file_location("cold_start_probe", path)
+    module = importlib.util.module_from_spec(spec)
+    with pytest.raises(SettingsError, match="CLAIM_KEY_SECRET_ARN"):
+        spec.loader.exec_module(module)

@@ -20,6 +20,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein import runtime
 
+NEEDS: tuple[str, ...] = ()
+"""Settings this function cannot start without beyond the common ones (cold start)."""
+runtime.configure(NEEDS)
 logger = Logger()
 tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)

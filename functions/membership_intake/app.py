@@ -14,6 +14,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from verein import runtime
 from verein.membership.intake import IntakeRequest, handle
 
+NEEDS = ("CLAIM_KEY_SECRET_ARN",)
+"""Settings this function cannot start without (checked at cold start)."""
+runtime.configure(NEEDS)
 logger = Logger()
 tracer = Tracer()
 

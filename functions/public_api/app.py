@@ -24,6 +24,9 @@ from verein.web.requests import form_values, is_form_post, request_language
 from verein.web.resolver import WebResolver
 from verein.web.screening import FORM, JSON, Limits
 
+NEEDS = ("MEMBERSHIP_INTAKE_FUNCTION",)
+"""Settings this function cannot start without (checked at cold start)."""
+runtime.configure(NEEDS)
 logger = Logger()
 tracer = Tracer()
 # 16 KiB: the form's fields take about 700 characters; anything near the limit is not a person.

@@ -29,6 +29,9 @@ from verein.web.resolver import WebResolver
 from verein.web.screening import Limits
 from verein.web.staff_auth import is_staff_request
 
+NEEDS = ("CLAIM_KEY_SECRET_ARN",)
+"""Settings this function cannot start without (checked at cold start)."""
+runtime.configure(NEEDS)
 logger = Logger()
 tracer = Tracer()
 # 64 KiB: a note takes 2,000 characters, at most 12 KB even with every one JSON-escaped.

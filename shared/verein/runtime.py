@@ -6,7 +6,6 @@ is ever built per request. Tests call ``reset()`` after changing the environment
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -21,13 +20,20 @@ from verein.kernel.keyed_hash import KeyedHash
 from verein.membership.intake import LambdaApplicationIntake
 from verein.membership.views.projector import MemberDirectoryProjector
 from verein.membership.views.store import DynamoDBMemberViews
+from verein.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 
-REQUIRED_ENVIRONMENT = ("EVENT_STORE_TABLE", "VIEWS_TABLE")
-"""Set for every function by infra/template.yaml (Globals)."""
+@cache
+def settings() -> Settings:
+    return Settings.from_environment()
+
+
+def configure(needs: tuple[str, ...] = ()) -> Settings:
+    """Called by each function at import, so that missing settings fail its cold start."""
+    return Settings.from_environment(needs)
 
 
 @cache
@@ -44,13 +50,13 @@ def mapper() -> Mapper:
 @cache
 def event_store() -> HeadCachingEventStore:
     # The head cache lives as long as the execution environment: see eventstore/cache.py.
-    store = DynamoDBEventStore(dynamodb(), os.environ["EVENT_STORE_TABLE"], mapper())
+    store = DynamoDBEventStore(dynamodb(), settings().event_store_table, mapper())
     return HeadCachingEventStore(store)
 
 
 @cache
 def member_views() -> DynamoDBMemberViews:
-    return DynamoDBMemberViews(dynamodb(), os.environ["VIEWS_TABLE"])
+    return DynamoDBMemberViews(dynamodb(), settings().views_table)
 
 
 @cache
@@ -58,7 +64,8 @@ def keyed_hash() -> KeyedHash:
     """The claim-key secret, read once per execution environment (the template's
     ``ClaimKeySecret``; never rotated, so caching it for the environment's life is right)."""
     secrets = boto3.client("secretsmanager")
-    value = secrets.get_secret_value(SecretId=os.environ["CLAIM_KEY_SECRET_ARN"])
+    secret_id = settings().required(settings().claim_key_secret_arn, "CLAIM_KEY_SECRET_ARN")
+    value = secrets.get_secret_value(SecretId=secret_id)
     return KeyedHash(value["SecretString"].encode())
 
 
@@ -69,7 +76,8 @@ def application_intake() -> LambdaApplicationIntake:
     # after a lost answer is safe (an application claims its e-mail address).
     config = Config(read_timeout=8, retries={"mode": "standard", "max_attempts": 3})
     client = boto3.client("lambda", config=config)
-    return LambdaApplicationIntake(client, os.environ["MEMBERSHIP_INTAKE_FUNCTION"])
+    name = settings().required(settings().membership_intake_function, "MEMBERSHIP_INTAKE_FUNCTION")
+    return LambdaApplicationIntake(client, name)
 
 
 @cache
