@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 
 import boto3
 
-import functions.membership_intake.app as membership_intake
 import functions.change_stream.app as change_stream
+import functions.membership_intake.app as membership_intake
 import functions.public_api.app as public_api
 import functions.staff_api.app as staff_api
 from local_aws.functions import LambdaContext

@@ -28,6 +28,7 @@ from verein.eventstore import (
 from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.dynamodb import DynamoDBEventStore, to_attribute_values
 from verein.eventstore.memory import InMemoryEventStore
+from verein.eventstore.port import ClaimNotHeld
 
 
 @registry.register
@@ -202,3 +203,259 @@ def test_old_schema_is_upcast(aws):
     store = DynamoDBEventStore(aws.dynamodb, aws.event_store_table)
     (recorded,) = store.load("old#1")
     assert recorded.payload == NoteTaken(text="old", priority=0)
+    (stream,) = store.read_all()
+    assert stream.events == (recorded,)
+
+
+# --- releasing claims: atomically with the commit that ends the reason for them ----------------
+
+
+def test_a_released_claim_is_free_for_another_stream(store):
+    claim = Claim("email", "hash-1", fingerprint="f1")
+    store.append("s#1", 0, notes("applied"), claims=[claim])
+    # released by the commit that rejects the application, in the same write; the fingerprint
+    # is not compared
+    assert store.append("s#1", 1, notes("rejected"), release=[Claim("email", "hash-1")]) == 2
+    assert store.claim_owner(claim) is None
+    store.append("s#2", 0, notes("applied again"), claims=[claim])
+    assert store.claim_owner(claim) == "s#2"
+    assert [e.payload.text for e in store.load("s#1")] == ["applied", "rejected"]
+
+
+def test_releasing_an_absent_claim_is_a_no_op(store):
+    claim = Claim("email", "never-taken")
+    assert store.append("s#1", 0, notes("a"), release=[claim]) == 1
+    store.append("s#1", 1, notes("b"), claims=[Claim("email", "taken")])
+    store.append("s#1", 2, notes("c"), release=[Claim("email", "taken")])
+    # releasing again (a retried command) changes nothing but the commit
+    assert store.append("s#1", 3, notes("d"), release=[Claim("email", "taken")]) == 4
+    assert store.claim_owner(claim) is None
+    assert store.claim_owner(Claim("email", "taken")) is None
+
+
+def test_releasing_a_claim_of_another_stream_fails_and_writes_nothing(store):
+    claim = Claim("email", "hash-1")
+    store.append("s#1", 0, notes("a"), claims=[claim])
+    store.append("s#2", 0, notes("b"))
+    with pytest.raises(ClaimNotHeld) as not_held:
+        store.append("s#2", 1, notes("c"), release=[Claim("email", "free"), claim])
+    assert not isinstance(not_held.value, ClaimTaken)
+    assert (not_held.value.claim, not_held.value.stream_id) == (claim, "s#2")
+    assert not_held.value.owner_stream_id == "s#1"
+    assert store.claim_owner(claim) == "s#1"
+    assert store.head("s#2").version == 1
+    assert [e.payload.text for e in store.load("s#2")] == ["b"]
+
+
+def test_concurrency_error_beats_release_and_releases_nothing(store):
+    claim = Claim("email", "hash-1")
+    store.append("s#1", 0, notes("a"), claims=[claim])
+    with pytest.raises(ConcurrencyError):
+        store.append("s#1", 0, notes("b"), release=[claim])
+    # a stale writer that also releases a claim of another stream still loses on concurrency
+    store.append("s#2", 0, notes("x"), claims=[Claim("email", "other")])
+    with pytest.raises(ConcurrencyError):
+        store.append("s#1", 0, notes("b"), release=[Claim("email", "other")])
+    assert store.claim_owner(claim) == "s#1"
+    assert store.claim_owner(Claim("email", "other")) == "s#2"
+    assert store.head("s#1").version == 1
+
+
+def test_taking_and_releasing_claims_in_one_append_is_all_or_nothing(store):
+    old, new, theirs = Claim("email", "old"), Claim("email", "new"), Claim("email", "theirs")
+    store.append("s#1", 0, notes("a"), claims=[old])
+    store.append("s#2", 0, notes("b"), claims=[theirs])
+    with pytest.raises(ClaimTaken) as taken:
+        store.append("s#1", 1, notes("c"), claims=[theirs], release=[old])
+    assert taken.value.owner_stream_id == "s#2"
+    store.append("s#3", 0, notes("d"), claims=[Claim("email", "third")])
+    with pytest.raises(ClaimTaken):  # reported before ClaimNotHeld
+        store.append("s#1", 1, notes("c"), claims=[theirs], release=[Claim("email", "third")])
+    assert store.claim_owner(old) == "s#1"
+    # a changed address: the new one is taken and the old one freed in the same commit
+    assert store.append("s#1", 1, notes("c"), claims=[new], release=[old]) == 2
+    assert (store.claim_owner(old), store.claim_owner(new)) == (None, "s#1")
+
+
+def test_an_append_names_each_claim_once_and_at_most_99(store):
+    claim = Claim("email", "hash-1")
+    with pytest.raises(ValueError, match="once"):
+        store.append("s#1", 0, notes("a"), claims=[claim], release=[claim])
+    with pytest.raises(ValueError, match="once"):
+        store.append("s#1", 0, notes("a"), claims=[claim, Claim("email", "hash-1", "f2")])
+    with pytest.raises(ValueError, match="once"):
+        store.append("s#1", 0, notes("a"), release=[claim, claim])
+    many = [Claim("email", f"k{n}") for n in range(100)]
+    with pytest.raises(ValueError, match="at most 99"):
+        store.append("s#1", 0, notes("a"), claims=many[:60], release=many[60:])
+    assert store.head("s#1").version == 0
+    assert store.claim_owner(claim) is None
+    # 99 claims and the commit: one full transaction
+    assert store.append("s#1", 0, notes("a"), claims=many[:60], release=many[60:99]) == 1
+    assert store.claim_owner(many[59]) == "s#1"
+
+
+def test_threads_racing_for_a_released_claim_give_it_to_exactly_one(store):
+    claim = Claim("email", "hash-1")
+    store.append("s#0", 0, notes("applied"), claims=[claim])
+    store.append("s#0", 1, notes("withdrawn"), release=[claim])
+    winners: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def applicant(n: int) -> None:
+        barrier.wait()
+        try:
+            store.append(f"s#{n + 1}", 0, notes("applied"), claims=[claim])
+            winners.append(n)
+        except ClaimTaken:
+            pass
+
+    threads = [threading.Thread(target=applicant, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(winners) == 1
+    assert store.claim_owner(claim) == f"s#{winners[0] + 1}"
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=2),  # stream
+            st.booleans(),  # stale expected version
+            st.sets(st.integers(min_value=0, max_value=3), max_size=2),  # claims to take
+            st.sets(st.integers(min_value=0, max_value=3), max_size=2),  # claims to release
+        ),
+        max_size=12,
+    )
+)
+def test_any_sequence_of_takes_and_releases_matches_the_model(store, steps):
+    """Claims behave like a dict from key to stream, changed only by appends that succeed."""
+    run = uuid.uuid4().hex
+    keys = [Claim("model", f"{run}-{k}") for k in range(4)]
+    streams = [f"model#{run}-{s}" for s in range(3)]
+    owner: dict[int, str] = {}
+    versions = [0, 0, 0]
+    for s, stale, take, release in steps:
+        stream = streams[s]
+        if take & release:
+            continue  # refused before anything is sent: see test_an_append_names_each_claim_once_and_at_most_99
+        taken = [k for k in sorted(take) if k in owner]
+        foreign = [k for k in sorted(release) if owner.get(k, stream) != stream]
+        claims = {
+            "claims": [keys[k] for k in sorted(take)],
+            "release": [keys[k] for k in sorted(release)],
+        }
+        if stale and versions[s] > 0:
+            with pytest.raises(ConcurrencyError):
+                store.append(stream, versions[s] - 1, notes("n"), **claims)
+        elif taken:
+            with pytest.raises(ClaimTaken) as error:
+                store.append(stream, versions[s], notes("n"), **claims)
+            assert error.value.claim == keys[taken[0]]
+        elif foreign:
+            with pytest.raises(ClaimNotHeld) as error:
+                store.append(stream, versions[s], notes("n"), **claims)
+            assert error.value.owner_stream_id == owner[foreign[0]]
+        else:
+            versions[s] = store.append(stream, versions[s], notes("n"), **claims)
+            for k in release:
+                owner.pop(k, None)
+            owner.update(dict.fromkeys(take, stream))
+        for k, claim in enumerate(keys):
+            assert store.claim_owner(claim) == owner.get(k)
+        assert [store.head(name).version for name in streams] == versions
+
+
+# --- reading every stream, for rebuilding views -------------------------------------------------
+
+
+def _fill(store) -> dict[str, list[str]]:
+    """Streams of different shapes (one or many commits, several domain events per commit),
+    claims taken and released beside them; returns the texts each stream must hold."""
+    expected: dict[str, list[str]] = {}
+    for n in range(12):
+        stream = f"member#{n:02d}"
+        texts: list[str] = []
+        version = 0
+        for c in range(n % 4 + 1):
+            batch = [f"{n}.{c}.{i}" for i in range(c % 3 + 1)]
+            version = store.append(
+                stream,
+                version,
+                notes(*batch),
+                snapshot=Snapshot("S.v1", "{}"),
+                claims=[Claim("email", f"{n}-{c}")],
+            )
+            texts.extend(batch)
+        expected[stream] = texts
+    store.append("member#00", 1, notes("withdrawn"), release=[Claim("email", "0-0")])
+    expected["member#00"].append("withdrawn")
+    return expected
+
+
+@pytest.mark.parametrize("total_segments", [1, 3, 4])
+def test_read_all_segments_together_yield_every_stream_once_with_all_its_domain_events(
+    store, total_segments
+):
+    expected = _fill(store)
+    found = [
+        stream
+        for segment in range(total_segments)
+        for stream in store.read_all(segment, total_segments)
+    ]
+    ids = [s.stream_id for s in found]
+    assert sorted(ids) == sorted(expected)  # each stream exactly once, claims left out
+    for stream in found:
+        assert [e.payload.text for e in stream.events] == expected[stream.stream_id]
+        assert [e.version for e in stream.events] == list(range(1, stream.version + 1))
+        assert all(e.stream_id == stream.stream_id for e in stream.events)
+        assert stream.version == store.head(stream.stream_id).version
+        assert list(stream.events) == store.load(stream.stream_id)
+    # a segment is the same segment every time it is read
+    for segment in range(total_segments):
+        first = [s.stream_id for s in store.read_all(segment, total_segments)]
+        assert sorted(first) == sorted(s.stream_id for s in store.read_all(segment, total_segments))
+
+
+def test_read_all_reads_streams_larger_than_a_scan_page(store):
+    """DynamoDB answers a Scan in pages of at most 1 MB: a stream may span several pages."""
+    texts = ["x" * 300_000 + str(n) for n in range(6)]  # 6 commits of 300 KB: 1.8 MB
+    version = 0
+    for text in texts:
+        version = store.append("big#1", version, notes(text))
+    store.append("small#1", 0, notes("s"))
+    streams = {s.stream_id: s for seg in range(2) for s in store.read_all(seg, 2)}
+    assert sorted(streams) == ["big#1", "small#1"]
+    assert [e.payload.text for e in streams["big#1"].events] == texts
+    assert [e.version for e in streams["big#1"].events] == [1, 2, 3, 4, 5, 6]
+
+
+def test_read_all_of_an_empty_store_or_one_with_claims_only_yields_nothing(store):
+    assert list(store.read_all()) == []
+    store.append("s#1", 0, notes("a"), claims=[Claim("email", "k")])
+    store.append("s#1", 1, notes("b"), release=[Claim("email", "k")])
+    store.append("s#2", 0, notes("a"), claims=[Claim("idem", "k2")])
+    assert sorted(s.stream_id for s in store.read_all()) == ["s#1", "s#2"]
+
+
+@pytest.mark.parametrize(("segment", "total_segments"), [(3, 3), (-1, 2), (0, 0), (0, 1_000_001)])
+def test_read_all_refuses_a_segment_that_does_not_exist(store, segment, total_segments):
+    with pytest.raises(ValueError, match="segment"):
+        store.read_all(segment, total_segments)
+
+
+def test_read_all_gives_the_part_of_a_stream_before_a_gap(aws):
+    """Only a Scan that read a growing stream out of order could see a gap; what it returns is
+    then a prefix of the stream (the change stream delivers the rest)."""
+    store = DynamoDBEventStore(aws.dynamodb, aws.event_store_table)
+    store.append("s#1", 0, notes("a", "b"))
+    store.append("s#1", 2, notes("c"))
+    store.append("s#1", 3, notes("d"))
+    aws.dynamodb.delete_item(
+        TableName=aws.event_store_table, Key=to_attribute_values({"stream_id": "s#1", "version": 3})
+    )
+    (stream,) = store.read_all()
+    assert [e.payload.text for e in stream.events] == ["a", "b"]

@@ -31,14 +31,29 @@ Promises, each with the tests that prove it (ARCHITECTURE.md explains the design
    logs), causation id, actor and data subject are stored with every domain event.
    ``test_append_then_load_round_trips_payload_and_metadata``,
    tests/test_api.py::test_the_correlation_id_is_the_request_id_in_the_logs.
+7. Rebuildable views and releasable claims: ``read_all(segment, total_segments)`` yields every
+   stream with its domain events in version order, gap-free from version 1, never claims; all
+   segments together yield each stream exactly once (on DynamoDB a strongly consistent
+   parallel Scan), so views can be rebuilt from the table in parallel. A commit that ends the
+   reason for a claim (rejection, withdrawal) releases it in the same write,
+   ``append(..., release=[claim])``, all or nothing; releasing an absent claim is a no-op,
+   releasing another stream's claim fails with ``ClaimNotHeld`` and writes nothing;
+   ``ConcurrencyError`` takes precedence. tests/test_eventstore_contract.py
+   (``test_read_all_segments_together_yield_every_stream_once_with_all_its_domain_events``,
+   ``test_a_released_claim_is_free_for_another_stream``,
+   ``test_releasing_a_claim_of_another_stream_fails_and_writes_nothing``,
+   ``test_concurrency_error_beats_release_and_releases_nothing``,
+   ``test_any_sequence_of_takes_and_releases_matches_the_model``).
 """
 
 from verein.eventstore.port import (
     Claim,
+    ClaimNotHeld,
     ClaimTaken,
     CommitTooLarge,
     ConcurrencyError,
     EventStore,
+    RecordedStream,
     Snapshot,
     StreamHead,
 )
@@ -53,6 +68,7 @@ from verein.kernel.domain_events import (
 
 __all__ = [
     "Claim",
+    "ClaimNotHeld",
     "ClaimTaken",
     "CommandContext",
     "CommitTooLarge",
@@ -62,6 +78,7 @@ __all__ = [
     "EventStore",
     "NewEvent",
     "RecordedEvent",
+    "RecordedStream",
     "Snapshot",
     "StreamHead",
     "registry",

@@ -14,9 +14,16 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from verein.eventstore.port import Claim, ConcurrencyError, EventStore, Snapshot, StreamHead
+from verein.eventstore.port import (
+    Claim,
+    ConcurrencyError,
+    EventStore,
+    RecordedStream,
+    Snapshot,
+    StreamHead,
+)
 from verein.kernel.domain_events import NewEvent, RecordedEvent
 
 
@@ -37,10 +44,16 @@ class HeadCachingEventStore:
         *,
         snapshot: Snapshot | None = None,
         claims: Sequence[Claim] = (),
+        release: Sequence[Claim] = (),
     ) -> int:
         try:
             version = self._store.append(
-                stream_id, expected_version, events, snapshot=snapshot, claims=claims
+                stream_id,
+                expected_version,
+                events,
+                snapshot=snapshot,
+                claims=claims,
+                release=release,
             )
         except ConcurrencyError:
             self._forget(stream_id)
@@ -69,6 +82,11 @@ class HeadCachingEventStore:
 
     def claim_owner(self, claim: Claim) -> str | None:
         return self._store.claim_owner(claim)
+
+    def read_all(self, segment: int = 0, total_segments: int = 1) -> Iterator[RecordedStream]:
+        # Not cached, and not used to fill the cache: a rebuild reads every stream once, and
+        # its heads would only push this environment's own streams out.
+        return self._store.read_all(segment, total_segments)
 
     def _remember(self, stream_id: str, head: StreamHead) -> None:
         with self._lock:

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from verein.eventstore.mapper import Mapper, snapshot_of
-from verein.eventstore.port import Claim, ClaimTaken, ConcurrencyError, Snapshot, StreamHead
+from verein.eventstore.port import (
+    Claim,
+    ClaimNotHeld,
+    ClaimTaken,
+    ConcurrencyError,
+    RecordedStream,
+    Snapshot,
+    StreamHead,
+    check_claims,
+    check_segment,
+)
 from verein.kernel.domain_events import NewEvent, RecordedEvent, utc_now
 
 
@@ -28,9 +39,11 @@ class InMemoryEventStore:
         *,
         snapshot: Snapshot | None = None,
         claims: Sequence[Claim] = (),
+        release: Sequence[Claim] = (),
     ) -> int:
         if not events:
             raise ValueError("append needs at least one domain event")
+        check_claims(claims, release)
         with self._lock:
             commits = self._commits.get(stream_id, [])
             current = int(commits[-1]["last_version"]) if commits else 0
@@ -40,12 +53,18 @@ class InMemoryEventStore:
                 taken = self._claims.get(claim.claim_id)
                 if taken is not None:
                     raise ClaimTaken(claim, *taken)
+            for claim in release:
+                held = self._claims.get(claim.claim_id)
+                if held is not None and held[0] != stream_id:
+                    raise ClaimNotHeld(claim, stream_id, held[0])
             item = self._mapper.commit_item(
                 stream_id, expected_version + 1, events, snapshot, utc_now()
             )
             self._commits.setdefault(stream_id, []).append(item)
             for claim in claims:
                 self._claims[claim.claim_id] = (stream_id, claim.fingerprint)
+            for claim in release:
+                self._claims.pop(claim.claim_id, None)
             self.appended.append(item)
             return int(item["last_version"])
 
@@ -72,3 +91,19 @@ class InMemoryEventStore:
         with self._lock:
             taken = self._claims.get(claim.claim_id)
         return taken[0] if taken else None
+
+    def read_all(self, segment: int = 0, total_segments: int = 1) -> Iterator[RecordedStream]:
+        """Streams split into segments by a stable hash of their id (CRC-32), as of the call."""
+        check_segment(segment, total_segments)
+        with self._lock:
+            streams = [
+                (stream_id, list(commits))
+                for stream_id, commits in self._commits.items()
+                if zlib.crc32(stream_id.encode()) % total_segments == segment
+            ]
+        return (
+            RecordedStream(
+                stream_id, tuple(e for item in commits for e in self._mapper.recorded_events(item))
+            )
+            for stream_id, commits in streams
+        )

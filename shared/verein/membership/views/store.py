@@ -34,9 +34,13 @@ class MemberPage:
 _CURSOR = re.compile(r"^[0-9T:.+\-]{10,40}#[0-9a-f-]{36}$")
 
 
+def _list_position(summary: MemberSummary) -> str:
+    """Where a member stands in its status list: the index's sort key ``list_sk``."""
+    return f"{summary.applied_at.isoformat()}#{summary.member_id}"
+
+
 def _cursor(summary: MemberSummary) -> str:
-    position = f"{summary.applied_at.isoformat()}#{summary.member_id}"
-    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(_list_position(summary).encode()).decode().rstrip("=")
 
 
 def _position(cursor: str) -> str:
@@ -61,9 +65,23 @@ class ViewChangedConcurrently(Exception):
 class MemberViews(Protocol):
     def get(self, member_id: str) -> MemberSummary | None: ...
 
-    def save(self, summary: MemberSummary, expected_position: int) -> None: ...
+    def save(self, summary: MemberSummary, expected_position: int) -> None:
+        """Write the view if its stored ``position`` is ``expected_position`` (0: no view yet);
+        otherwise ``ViewChangedConcurrently`` and nothing is written."""
+        ...
 
-    def by_status(self, status: str, limit: int = 100, after: str | None = None) -> MemberPage: ...
+    def by_status(self, status: str, limit: int = 100, after: str | None = None) -> MemberPage:
+        """Members of ``status`` in application order (then member id), ``limit`` (>= 1) a page.
+
+        ``next_cursor`` is None exactly on the last page: following the cursors never ends on
+        an empty page. ``after`` takes only cursors handed out here (else ``InvalidCursor``).
+        """
+        ...
+
+
+def _check_limit(limit: int) -> None:
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
 
 
 def _key(member_id: str) -> dict[str, Any]:
@@ -87,7 +105,7 @@ class DynamoDBMemberViews:
         item = {
             **_key(summary.member_id),
             "list_pk": f"members#{summary.status}",
-            "list_sk": f"{summary.applied_at.isoformat()}#{summary.member_id}",
+            "list_sk": _list_position(summary),
             **summary.model_dump(mode="json"),
         }
         if expected_position == 0:
@@ -110,12 +128,12 @@ class DynamoDBMemberViews:
             raise
 
     def by_status(self, status: str, limit: int = 100, after: str | None = None) -> MemberPage:
+        _check_limit(limit)
         request: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": LIST_INDEX,
             "KeyConditionExpression": "list_pk = :p",
             "ExpressionAttributeValues": to_attribute_values({":p": f"members#{status}"}),
-            "Limit": limit,
         }
         if after is not None:
             position = _position(after)
@@ -123,12 +141,21 @@ class DynamoDBMemberViews:
             request["ExclusiveStartKey"] = to_attribute_values(
                 {**_key(member_id), "list_pk": f"members#{status}", "list_sk": position}
             )
-        response = self._client.query(**request)
-        members = [
-            MemberSummary.model_validate(from_attribute_values(i)) for i in response["Items"]
-        ]
-        more = "LastEvaluatedKey" in response and members
-        return MemberPage(members, _cursor(members[-1]) if more else None)
+        # One member more than the page: DynamoDB hands out a LastEvaluatedKey whenever it
+        # stopped at ``Limit`` (or 1 MB), also when nothing follows, so only that extra member
+        # tells whether there is a next page.
+        found: list[MemberSummary] = []
+        while len(found) <= limit:
+            request["Limit"] = limit + 1 - len(found)
+            response = self._client.query(**request)
+            found.extend(
+                MemberSummary.model_validate(from_attribute_values(i)) for i in response["Items"]
+            )
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        page = found[:limit]
+        return MemberPage(page, _cursor(page[-1]) if len(found) > limit else None)
 
 
 class InMemoryMemberViews:
@@ -148,11 +175,12 @@ class InMemoryMemberViews:
             self.summaries[summary.member_id] = summary
 
     def by_status(self, status: str, limit: int = 100, after: str | None = None) -> MemberPage:
+        _check_limit(limit)
         with self._lock:
             found = [s for s in self.summaries.values() if s.status == status]
-        ordered = sorted(found, key=lambda s: (s.applied_at.isoformat(), s.member_id))
+        ordered = sorted(found, key=_list_position)
         if after is not None:
             position = _position(after)
-            ordered = [s for s in ordered if f"{s.applied_at.isoformat()}#{s.member_id}" > position]
+            ordered = [s for s in ordered if _list_position(s) > position]
         page = ordered[:limit]
         return MemberPage(page, _cursor(page[-1]) if len(ordered) > limit else None)
