@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT   ?= 3000
 DATA   ?= .local
 
-.PHONY: setup run test lint typecheck cfn-lint pytest bench sam-validate build deploy clean
+.PHONY: setup run test test-fast lint typecheck cfn-lint pytest bench sam-validate build deploy clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
@@ -24,6 +24,10 @@ run: setup
 ## Lint, type-check, lint the template, run every test.
 test: lint typecheck cfn-lint pytest
 
+## Unit and contract tests on the in-memory adapters: seconds, no backend, no stack.
+test-fast: setup
+	$(BIN)/pytest -q tests/unit tests/contract -m "not backend and not e2e"
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -31,7 +35,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-cfn-lint: setup
+cfn-## Unit and contract tests on the in-memory adapters: seconds, no backend, no stack.
+test-fast: setup
+	$(BIN)/pytest -q tests/unit tests/contract -m "not backend and not e2e"
+
+lint: setup
 	$(BIN)/cfn-lint infra/template.yaml
 
 pytest: setup

@@ -36,6 +36,15 @@ settings.register_profile("verein", deadline=None)
 settings.load_profile("verein")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by what they need, so that `make test-fast` can leave the slow kinds out."""
+    for item in items:
+        if {"aws", "backend"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.backend)
+        if item.path.parent.name in ("e2e", "local_stack"):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def template() -> LocalTemplate:
     return load_template(TEMPLATE_PATH)

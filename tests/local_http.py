@@ -1,6 +1,6 @@
 """Helpers for tests that talk real HTTP to one running local stack per test module.
 
-``tests/test_hostile_inputs.py`` and ``tests/test_openapi_fuzz.py`` use them: start the stack
+``tests/e2e/test_hostile_inputs.py`` and ``tests/e2e/test_openapi_fuzz.py`` use them: start the stack
 from the template, get staff and non-staff tokens, send requests byte for byte (a raw socket
 where an HTTP client would refuse or repair the request), read what the event store holds,
 and recognise leaked tracebacks.

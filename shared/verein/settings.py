@@ -2,7 +2,7 @@
 
 A function names the optional settings it cannot work without; a missing or empty variable
 then fails the cold start (at import) with a message naming it, instead of the first request
-failing with a ``KeyError``. infra/template.yaml sets them (tests/test_template_matches_code).
+failing with a ``KeyError``. infra/template.yaml sets them (tests/api/test_template_matches_code).
 """
 
 from __future__ import annotations

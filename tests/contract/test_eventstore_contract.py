@@ -51,14 +51,21 @@ def notes(*texts: str) -> list[NewEvent]:
     return [NewEvent(NoteTaken(text=t, priority=1), CONTEXT.metadata("subject-1")) for t in texts]
 
 
-@pytest.fixture(params=["memory", "dynamodb", "cached-memory", "cached-dynamodb"])
-def store(request, aws) -> Iterator[EventStore]:
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("dynamodb", marks=pytest.mark.backend),
+        "cached-memory",
+        pytest.param("cached-dynamodb", marks=pytest.mark.backend),
+    ]
+)
+def store(request) -> Iterator[EventStore]:
     """Every implementation of the port, and the head cache in front of each."""
-    inner: EventStore = (
-        InMemoryEventStore()
-        if request.param.endswith("memory")
-        else DynamoDBEventStore(aws.dynamodb, aws.event_store_table)
-    )
+    if request.param.endswith("memory"):
+        inner: EventStore = InMemoryEventStore()
+    else:
+        aws = request.getfixturevalue("aws")
+        inner = DynamoDBEventStore(aws.dynamodb, aws.event_store_table)
     yield HeadCachingEventStore(inner) if request.param.startswith("cached") else inner
 
 

@@ -16,7 +16,7 @@ from local_aws.template import (
     load_yaml,
 )
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "infra" / "template.yaml"
+TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 
 
 @pytest.fixture(scope="module")

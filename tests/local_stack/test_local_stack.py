@@ -398,7 +398,7 @@ def test_membership_local_exits_with_the_reason_when_the_backend_cannot_come_bac
     project: Path,
 ) -> None:
     data_dir = project.parent / "data"
-    infra = Path(__file__).resolve().parents[1] / "infra"
+    infra = Path(__file__).resolve().parents[2] / "infra"
     env = dict(
         os.environ, PYTHONPATH=os.pathsep.join([str(infra), os.environ.get("PYTHONPATH", "")])
     )

@@ -50,12 +50,20 @@ class PagesLikeDynamoDB:
         return response
 
 
-@pytest.fixture(params=["memory", "dynamodb", "dynamodb-short-pages"])
-def views(request, aws) -> Iterator[MemberViews]:
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("dynamodb", marks=pytest.mark.backend),
+        pytest.param("dynamodb-short-pages", marks=pytest.mark.backend),
+    ]
+)
+def views(request) -> Iterator[MemberViews]:
     """Every implementation of the port (the views table comes from the template)."""
     if request.param == "memory":
         yield InMemoryMemberViews()
-    elif request.param == "dynamodb":
+        return
+    aws = request.getfixturevalue("aws")
+    if request.param == "dynamodb":
         yield DynamoDBMemberViews(aws.dynamodb, aws.views_table)
     else:
         yield DynamoDBMemberViews(PagesLikeDynamoDB(aws.dynamodb), aws.views_table)

@@ -702,7 +702,7 @@ def test_token_command_prints_a_verifiable_token(
 
 def test_membership_local_starts_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     project = write_project(tmp_path / "project")
-    infra = Path(__file__).resolve().parents[1] / "infra"
+    infra = Path(__file__).resolve().parents[2] / "infra"
     env = dict(
         os.environ, PYTHONPATH=os.pathsep.join([str(infra), os.environ.get("PYTHONPATH", "")])
     )
