@@ -50,6 +50,7 @@ bench: setup
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python -m tests.benchmarks.event_store
 	$(BIN)/python -m tests.benchmarks.projection_latency
+	$(BIN)/python -m tests.benchmarks.views_rebuild
 
 # --- Deployment helpers: AWS SAM CLI lives in its own venv (it pins boto3 and pydantic). ---
 SAM_VENV := .venv-sam

@@ -81,9 +81,16 @@ def application_intake() -> LambdaApplicationIntake:
 
 
 @cache
+def projections() -> tuple[MemberDirectoryProjector, ...]:
+    """Every view of every feature, registered here once: the change-stream dispatcher keeps
+    them current, and ``membership views verify/rebuild`` checks and rebuilds them."""
+    return (MemberDirectoryProjector(event_store(), member_views()),)
+
+
+@cache
 def dispatcher() -> Dispatcher:
-    """Every projection and reactor of every feature, registered here once."""
-    return Dispatcher(mapper(), [MemberDirectoryProjector(event_store(), member_views())])
+    """Every projection and (soon) reactor, registered here once."""
+    return Dispatcher(mapper(), projections())
 
 
 def reset() -> None:

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from verein.eventstore import EventStore, RecordedEvent
+from verein.changes.rebuild import Difference
+from verein.eventstore import EventStore, RecordedEvent, RecordedStream
 from verein.membership import streams
 from verein.membership.views import summary as members
-from verein.membership.views.store import MemberViews
+from verein.membership.views.store import MemberViews, ViewChangedConcurrently
+from verein.membership.views.summary import MemberSummary
 
 
 class MemberDirectoryProjector:
@@ -47,3 +49,45 @@ class MemberDirectoryProjector:
             summary = members.apply(summary, recorded_event)
         if summary is not None:
             self._views.save(summary, expected_position=position)
+
+    # --- rebuilding from the store (verein.changes.rebuild) ------------------------------
+
+    def summarize(self, stream: RecordedStream) -> MemberSummary | None:
+        """The summary computed from the whole stream, from scratch."""
+        summary: MemberSummary | None = None
+        for recorded_event in stream.events:
+            summary = members.apply(summary, recorded_event)
+        return summary
+
+    def difference(self, stream: RecordedStream) -> Difference | None:
+        if not streams.is_membership(stream.stream_id):
+            return None
+        expected = self.summarize(stream)
+        stored = self._views.get(streams.member_id(stream.stream_id))
+        key = stream.stream_id
+        if expected is None or stored == expected:
+            return None
+        if stored is None:
+            return Difference(self.name, key, "missing")
+        if stored.position < expected.position:
+            return Difference(self.name, key, "stale")
+        if stored.position == expected.position:
+            return Difference(self.name, key, "different")
+        return None  # the live projector is ahead of what read_all saw: nothing to repair
+
+    def repair(self, stream: RecordedStream, attempts: int = 5) -> None:
+        for _ in range(attempts):
+            expected = self.summarize(stream)
+            if expected is None:
+                return
+            stored = self._views.get(expected.member_id)
+            if stored is not None and stored.position > expected.position:
+                return  # the live projector is ahead (and applies the current logic too)
+            try:
+                self._views.save(expected, expected_position=stored.position if stored else 0)
+            except ViewChangedConcurrently:
+                events = tuple(self._store.load(stream.stream_id))
+                stream = RecordedStream(stream.stream_id, events)
+                continue
+            return
+        raise ViewChangedConcurrently(stream.stream_id)
