@@ -35,11 +35,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-cfn-## Unit and contract tests on the in-memory adapters: seconds, no backend, no stack.
-test-fast: setup
-	$(BIN)/pytest -q tests/unit tests/contract -m "not backend and not e2e"
-
-lint: setup
+cfn-lint: setup
 	$(BIN)/cfn-lint infra/template.yaml
 
 pytest: setup
