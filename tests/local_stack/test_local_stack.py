@@ -298,8 +298,9 @@ def test_functions_read_the_template_secrets_and_the_value_survives_a_restart(
     data_dir = project.parent / "data"
     with LocalStack(project, data_dir) as stack:
         # !Ref of a secret is its name locally (the ARN deployed): GetSecretValue takes both.
-        assert os.environ["CLAIM_KEY_SECRET_ARN"] == "ClaimKeySecret"
-        assert os.environ["NAMED_SECRET_ARN"] == "test/named"
+        environment = stack.template.functions["WriterFunction"].environment
+        assert environment["CLAIM_KEY_SECRET_ARN"] == "ClaimKeySecret"
+        assert environment["NAMED_SECRET_ARN"] == "test/named"
         first = read_secrets(stack)
     value = first["CLAIM_KEY_SECRET_ARN"]
     assert len(value) == 48
@@ -417,7 +418,11 @@ def test_membership_local_exits_with_the_reason_when_the_backend_cannot_come_bac
         base = next(line.split()[-1] for line in lines if line.startswith("Membership system"))
         assert httpx.post(f"{base}/events/e-1", timeout=30).status_code == 200
         (data_dir / JOURNAL_FILE).write_text("{not json\n" + (data_dir / JOURNAL_FILE).read_text())
-        (backend,) = child_pids(process.pid)
+        (backend,) = [  # its other children are the functions' execution environments
+            pid
+            for pid in child_pids(process.pid)
+            if b"local_aws.backend" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
         os.kill(backend, signal.SIGKILL)
         _, stderr = process.communicate(timeout=120)
     finally:

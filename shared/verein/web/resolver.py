@@ -48,8 +48,8 @@ class WebResolver(APIGatewayHttpResolver):
 
     # Powertools keeps the request being handled in a class attribute (``BaseRouter``), shared
     # by every resolver in the process: right in Lambda (one request per process at a time),
-    # wrong wherever execution environments are threads of one process, as in the local stack,
-    # where one request then read another's body. Each resolver keeps its own request instead.
+    # wrong wherever several run as threads of one process (the local stack once did, and one
+    # request then read another's body). Each resolver keeps its own request instead.
     def _to_proxy_event(self, event: dict[str, Any]) -> BaseProxyEvent:
         proxy = super()._to_proxy_event(event)
         self._request = proxy
