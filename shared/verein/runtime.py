@@ -94,13 +94,9 @@ def dispatcher() -> Dispatcher:
 
 
 def reset() -> None:
-    for cached in (
-        dynamodb,
-        mapper,
-        dispatcher,
-        event_store,
-        member_views,
-        keyed_hash,
-        application_intake,
-    ):
-        cached.cache_clear()
+    """Forget every adapter built so far (tests, and tools that point the runtime elsewhere).
+
+    Every cached builder of this module, found rather than listed, so none can be forgotten."""
+    for value in list(globals().values()):
+        if hasattr(value, "cache_clear") and getattr(value, "__module__", None) == __name__:
+            value.cache_clear()
