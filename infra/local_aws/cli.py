@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import errno
 import functools
+import json
 import os
 import signal
 import sys
@@ -17,8 +18,9 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
+from local_aws import views_cli
 from local_aws.backend import BackendProcess, Supervision, aws_environment, ensure_tables
-from local_aws.files import private_dir
+from local_aws.files import create_private_file_once, private_dir
 from local_aws.functions import FunctionRuntime, apply_environment
 from local_aws.gateway import LocalGateway
 from local_aws.jwt_auth import LocalCognito, check_group_name
@@ -26,6 +28,7 @@ from local_aws.lambda_api import LocalLambdaApi
 from local_aws.secret_values import secret_values
 from local_aws.streams import DEAD_LETTER_FILE, StreamPoller
 from local_aws.template import LOCAL_REGION, TableSpec, load_template
+from local_aws.views_cli import STACK_FILE
 
 EVENT_STORE_TABLE = "EventStoreTable"
 STAFF_TOKEN_TTL_S = 12 * 3600
@@ -97,6 +100,7 @@ class LocalStack:
                 access_log=access_log,
                 available=self._available.is_set,
             ).start()
+            self._announce()
         except BaseException:
             self.close()
             raise
@@ -272,7 +276,17 @@ class LocalStack:
         """True once every stream poller has delivered all records written so far."""
         return all(poller.wait_idle(timeout) for poller in self._pollers)
 
+    def _announce(self) -> None:
+        """Tell other commands (``membership views``) where this running stack is."""
+        stack_file = self.data_dir / STACK_FILE
+        tmp = stack_file.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        payload = {"dynamodb_endpoint": self.dynamodb_endpoint, "base_url": self.base_url}
+        create_private_file_once(tmp, json.dumps(payload).encode())
+        tmp.replace(stack_file)
+
     def close(self) -> None:
+        (self.data_dir / STACK_FILE).unlink(missing_ok=True)
         # Reverse start order: no new requests, no stream reads, then the data goes away.
         with self._lifecycle:
             self._closing = True
@@ -316,6 +330,7 @@ class LocalStack:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="membership", description=__doc__)
     commands = parser.add_subparsers(dest="command")
+    views_cli.add_parser(commands)
     local = commands.add_parser("local", help="run the whole system on this machine")
     local.add_argument("--port", type=int, default=3000, help="HTTP port (0: any free port)")
     local.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -409,6 +424,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not arguments or (arguments[0].startswith("-") and arguments[0] not in ("-h", "--help")):
         arguments.insert(0, "local")  # `local` is the default command
     args = _parser().parse_args(arguments)
+    if args.command == "views":
+        return views_cli.run(args, args.template or default_template_path())
     if args.local_command == "token":
         # `--data-dir` may come before or after `token`.
         data_dir = args.token_data_dir or args.data_dir
