@@ -10,8 +10,13 @@ Two things are added in front of moto's WSGI app:
 * one lock around every request -- moto checks a condition and then writes without a lock, so
   interleaved threads can both win a conditional write (measured, see the local-aws notes);
 * a journal of successful writes to the journaled tables, appended and fsynced *before* the
-  response leaves, so an HTTP 200 means the write survives a restart. On start the journal is
-  replayed straight into moto before the port is announced.
+  response leaves, so an HTTP 200 means the write survives a restart. Each line carries a
+  sequence number.
+
+Every so many journaled writes the child writes a snapshot of all tables (see ``snapshot``)
+and then cuts the journal down to the writes after it; on a clean stop too, if there is a
+snapshot already and anything changed since. On start it loads the snapshot in bulk and
+replays only the journal lines after it, then announces its port.
 
 The same server answers Secrets Manager: the child creates the template's secrets, with values
 the parent hands it, before it announces its port.
@@ -26,11 +31,13 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import io
 import itertools
 import json
 import logging
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -45,10 +52,16 @@ from typing import IO, Any
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+from local_aws import snapshot as snapshots
 from local_aws.files import open_private_append, private_dir, tighten
+from local_aws.snapshot import SNAPSHOT_FILE, Snapshot, SnapshotError
 from local_aws.template import LOCAL_REGION, TableSpec
 
 JOURNAL_FILE = "journal.jsonl"
+#: A snapshot is due once it saves a start this many writes of work (see ``snapshot``): each
+#: costs ~10 ms to replay and re-project, so ~2 s; writing a snapshot of 10,000 writes takes
+#: ~0.4 s (requests wait meanwhile), loading it ~0.5 s.
+DEFAULT_SNAPSHOT_AFTER = 200
 _PREFIX = "DynamoDB_20120810."
 WRITE_TARGETS = frozenset(
     _PREFIX + op
@@ -85,8 +98,25 @@ def restrict_to_tables(
     return dict(request) if request.get("TableName") in tables else None
 
 
+def tables_written(target: str, request: Mapping[str, Any]) -> set[str]:
+    """The tables a write request names."""
+    if target == _PREFIX + "BatchWriteItem":
+        return set(request.get("RequestItems", {}))
+    if target == _PREFIX + "TransactWriteItems":
+        return {
+            str(body.get("TableName"))
+            for op in request.get("TransactItems", [])
+            for body in op.values()
+        }
+    return {str(request.get("TableName"))}
+
+
 class JournalingMiddleware:
-    """Serializes requests into ``app`` and journals the writes that changed journaled tables."""
+    """Serializes requests into ``app`` and journals the writes that changed journaled tables.
+
+    With a ``snapshot_path`` it also restores from and writes snapshots (``restore``,
+    ``snapshot``); those parts reach into moto's models and need the real moto app.
+    """
 
     def __init__(
         self,
@@ -94,6 +124,10 @@ class JournalingMiddleware:
         journal_path: Path | None,
         journaled_tables: Iterable[str],
         region: str = LOCAL_REGION,
+        *,
+        snapshot_path: Path | None = None,
+        table_definitions: Iterable[Mapping[str, Any]] = (),
+        views_fingerprint: str | None = None,
     ) -> None:
         self._app = app
         self._lock = threading.Lock()
@@ -105,6 +139,17 @@ class JournalingMiddleware:
         # Set when a journal append failed: moto then holds a write the disk does not, and
         # serving on would hand out 200s that a restart forgets. Every request fails instead.
         self._broken: str | None = None
+        self._snapshot_path = snapshot_path
+        self._definitions = {dict(d)["TableName"]: dict(d) for d in table_definitions}
+        self._fingerprint = views_fingerprint
+        self._seq = 0  # sequence number of the last journaled write
+        self._snapshot_seq = 0  # the last write the snapshot on disk holds
+        self._snapshot_pending = 0  # change records it holds as not yet consumed
+        self._has_snapshot = False
+        self._other_writes = 0  # writes to the other tables (views) since the snapshot
+        self._snapshotting = threading.Lock()  # one snapshot at a time
+        #: Called with the name of each step of a snapshot (the crash-safety tests die there).
+        self.fault: Callable[[str], None] = lambda _step: None
 
     # --- in-process calls (table creation and replay; never journaled) ----------------------
 
@@ -155,12 +200,87 @@ class JournalingMiddleware:
             if status != 200:
                 raise RuntimeError(f"CreateSecret {name} failed: {data[:500]!r}")
 
+    # --- start: snapshot, then the journal after it -----------------------------------------
+
+    def restore(self, *, rebuild_views: bool = False) -> dict[str, Any]:
+        """Load the snapshot (if there is one), then replay the journal lines after it.
+
+        Returns what was restored: ``snapshot`` (writes it held), ``replayed`` (journal lines
+        applied after it), ``restored`` (both) and ``views`` ("snapshot", "rebuilt" or None).
+        """
+        loaded: Snapshot | None = None
+        views: str | None = None
+        if self._snapshot_path is not None:
+            snapshots.remove_leftovers(self._snapshot_path.parent)
+            tighten(self._snapshot_path)  # as every data-dir file
+            loaded = snapshots.read(self._snapshot_path)
+        if loaded is not None:
+            views, self._snapshot_pending = self._load_snapshot(loaded, rebuild_views)
+            self._seq = self._snapshot_seq = loaded.seq
+            self._has_snapshot = True
+        replayed = self.replay()
+        covered = loaded.seq if loaded is not None else 0
+        return {
+            "snapshot": covered,
+            "replayed": replayed,
+            "restored": covered + replayed,
+            "views": views,
+        }
+
+    def _load_snapshot(self, loaded: Snapshot, rebuild_views: bool) -> tuple[str, int]:
+        """Put the snapshot into moto; returns where the views came from and how many change
+        records now wait in the streams."""
+        from local_aws import moto_state  # noqa: PLC0415 - the child only, it imports moto
+
+        backend = moto_state.backend(self._region)
+        rebuild = rebuild_views or loaded.fingerprint != self._fingerprint
+        for name in loaded.tables:
+            if name not in self._tables:
+                # Views made under another table definition are rebuilt, not reused.
+                rebuild = rebuild or _canonical(loaded.definitions.get(name)) != _canonical(
+                    self._definitions.get(name)
+                )
+                continue
+            if name not in backend.tables:
+                raise SnapshotError(f"the snapshot holds table {name}, the template does not")
+            if _key_definition(loaded.definitions.get(name)) != _key_definition(
+                self._definitions.get(name)
+            ):
+                raise SnapshotError(
+                    f"the key schema of {name} changed since the snapshot; its items "
+                    "cannot be restored"
+                )
+        waiting = 0
+        with self._lock:
+            for name, items in loaded.tables.items():
+                table = backend.tables.get(name)
+                if table is None or (rebuild and name not in self._tables):
+                    continue
+                moto_state.load_items(table, items)
+            if rebuild:
+                # The views start empty; every event-store item goes through the stream again.
+                for name in self._tables:
+                    if name in backend.tables:
+                        waiting += moto_state.insert_records_for_all_items(backend.tables[name])
+            else:
+                for name, records in loaded.pending.items():
+                    if name in backend.tables:
+                        moto_state.append_records(backend.tables[name], records)
+                        waiting += len(records)
+        return ("rebuilt" if rebuild else "snapshot"), waiting
+
     def replay(self) -> int:
-        """Apply the journal to moto; returns the number of writes replayed."""
+        """Apply the journal after the snapshot to moto; returns the number of writes replayed.
+
+        Lines carry their sequence number (lines of an older journal do not: they count from
+        1). Lines the snapshot holds (a crash came between writing it and cutting the journal)
+        are skipped; a gap between the snapshot and the first line after it is refused.
+        """
         if self._journal_path is None or not self._journal_path.exists():
             return 0
         replayed = 0
         good_end = 0
+        previous: int | None = None
         with self._journal_path.open("rb") as journal:
             for number, line in enumerate(journal, start=1):
                 try:
@@ -178,6 +298,22 @@ class JournalingMiddleware:
                         file=sys.stderr,
                     )
                     break
+                seq = int(entry.get("seq", 1 if previous is None else previous + 1))
+                if previous is not None and seq != previous + 1:
+                    raise RuntimeError(
+                        f"{self._journal_path}:{number} is corrupt (write {seq} follows "
+                        f"write {previous})"
+                    )
+                previous = seq
+                good_end += len(line)
+                if seq <= self._snapshot_seq:
+                    continue  # the snapshot holds it
+                if seq != self._snapshot_seq + replayed + 1:
+                    raise SnapshotError(
+                        f"{self._journal_path}:{number} is write {seq}, but the snapshot "
+                        f"ends at write {self._snapshot_seq}: writes in between are missing "
+                        f"(was {SNAPSHOT_FILE} removed or replaced?)"
+                    )
                 status, data = self.call(entry["target"], json.dumps(entry["body"]).encode())
                 if status != 200:
                     raise RuntimeError(
@@ -185,11 +321,130 @@ class JournalingMiddleware:
                         f"(did the table definitions change?): {data[:500]!r}"
                     )
                 replayed += 1
-                good_end += len(line)
+                self._seq = seq
         if good_end != self._journal_path.stat().st_size:
             with self._journal_path.open("r+b") as journal:
                 journal.truncate(good_end)
+                journal.flush()
+                os.fsync(journal.fileno())
         return replayed
+
+    # --- snapshots ----------------------------------------------------------------------------
+
+    def snapshot(
+        self,
+        streams: Mapping[str, Any] | None = None,
+        *,
+        min_writes: int = 1,
+        keep_current: bool = False,
+    ) -> dict[str, Any]:
+        """Write a snapshot if it saves a restart at least ``min_writes`` writes of work.
+
+        ``streams`` says, per table, how far its stream's consumers have come (see
+        ``moto_state.pending_records``); records after that go into the snapshot, to be
+        delivered again after a restart (at least once, as Lambda delivers them). The work
+        a new snapshot saves: the journaled writes after the last one (replayed, then
+        projected) and the change records the last one holds as pending that have been
+        consumed since (projected again). ``min_writes`` 0 writes one in any case.
+        ``keep_current`` (a clean stop): once there is a snapshot, any change since -- also to
+        the views alone, as ``membership views rebuild`` makes -- is reason enough.
+
+        The steps, and why a crash (kill -9, power cut) between any two loses nothing:
+
+        1. Under the request lock: copy every table, the pending records and the sequence
+           number ``seq`` of the last journaled write; note the journal's length. Nothing is
+           on disk yet: old snapshot + full journal.
+        2. Write the copy to a temporary file, fsync, rename it over the old snapshot, fsync
+           the folder. Before the rename: old snapshot + full journal. After: new snapshot +
+           full journal, whose lines up to ``seq`` are skipped on replay.
+        3. Under the request lock again: the journal's bytes after the noted length (writes
+           acknowledged meanwhile, all after ``seq``) go into a new journal file (fsync,
+           rename, fsync the folder) before any other write is journaled. Before the rename:
+           the full journal; after: exactly the writes after ``seq``.
+        """
+        if self._snapshot_path is None or self._journal_path is None:
+            return {"written": False, "reason": "no data dir"}
+        from local_aws import moto_state  # noqa: PLC0415 - the child only, it imports moto
+
+        with self._snapshotting:
+            started = time.perf_counter()
+            with self._lock:
+                if self._broken is not None:
+                    raise RuntimeError(self._broken)
+                seq = self._seq
+                backend = moto_state.backend(self._region)
+                streams = streams or {}
+                waiting = sum(
+                    moto_state.pending_count(table, streams.get(name))
+                    for name, table in backend.tables.items()
+                )
+                saved = seq - self._snapshot_seq + max(0, self._snapshot_pending - waiting)
+                due = saved >= min_writes and (saved > 0 or min_writes == 0)
+                changed = saved > 0 or self._other_writes > 0
+                if not due and not (keep_current and self._has_snapshot and changed):
+                    return {"written": False, "saved": saved}
+                journal_end = self._journal_size()
+                self._other_writes = 0
+                taken = Snapshot(
+                    seq=seq,
+                    fingerprint=self._fingerprint,
+                    definitions={n: d for n, d in self._definitions.items() if n in backend.tables},
+                    tables={
+                        name: moto_state.table_items(table)
+                        for name, table in backend.tables.items()
+                    },
+                    pending={
+                        name: records
+                        for name, table in backend.tables.items()
+                        if (records := moto_state.pending_records(table, streams.get(name)))
+                    },
+                )
+                # Serialized before the lock is released: the copy shares values with moto.
+                data = snapshots.encode(taken, default=moto_state.json_default)
+            locked = time.perf_counter() - started
+            self.fault("snapshot:captured")
+            snapshots.write_atomically(
+                self._snapshot_path, data, before_rename=lambda: self.fault("snapshot:written")
+            )
+            self.fault("snapshot:renamed")
+            with self._lock:
+                self._cut_journal(journal_end)
+                self._snapshot_seq = seq
+                self._snapshot_pending = sum(len(records) for records in taken.pending.values())
+                self._has_snapshot = True
+            return {
+                "written": True,
+                "seq": seq,
+                "bytes": len(data),
+                "items": sum(len(items) for items in taken.tables.values()),
+                "pending": sum(len(records) for records in taken.pending.values()),
+                "locked_s": round(locked, 4),
+                "seconds": round(time.perf_counter() - started, 4),
+            }
+
+    def _journal_size(self) -> int:
+        assert self._journal_path is not None
+        try:
+            return self._journal_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _cut_journal(self, covered_end: int) -> None:
+        """Replace the journal by its part after ``covered_end`` (held by the snapshot now)."""
+        assert self._journal_path is not None
+        try:
+            with self._journal_path.open("rb") as journal:
+                journal.seek(covered_end)
+                rest = journal.read()
+        except FileNotFoundError:
+            rest = b""
+        snapshots.write_atomically(
+            self._journal_path, rest, before_rename=lambda: self.fault("journal:written")
+        )
+        if self._journal is not None:
+            self._journal.close()  # it still points at the replaced file
+            self._journal = None
+        self.fault("journal:renamed")
 
     # --- the WSGI app -----------------------------------------------------------------------
 
@@ -234,21 +489,44 @@ class JournalingMiddleware:
     def _append(self, target: str, body: bytes) -> None:
         if self._journal_path is None or not self._tables:
             return
-        request = restrict_to_tables(target, json.loads(body), self._tables)
+        parsed = json.loads(body)
+        if tables_written(target, parsed) - self._tables:
+            self._other_writes += 1
+        request = restrict_to_tables(target, parsed, self._tables)
         if request is None:
             return
         if self._journal is None:
+            created = not self._journal_path.exists()
             self._journal = open_private_append(self._journal_path)
-        line = json.dumps({"target": target, "body": request}, separators=(",", ":"))
+            if created:
+                snapshots.fsync_dir(self._journal_path.parent)  # the new name survives a crash
+        seq = self._seq + 1
+        line = json.dumps({"seq": seq, "target": target, "body": request}, separators=(",", ":"))
         self._journal.write(line.encode() + b"\n")
         self._journal.flush()
         os.fsync(self._journal.fileno())
+        self._seq = seq
 
     def close(self) -> None:
         with self._lock:
             if self._journal is not None:
                 self._journal.close()
                 self._journal = None
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _key_definition(kwargs: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
+    """A table's key attributes with their key and attribute types."""
+    if not kwargs:
+        return []
+    types = {a["AttributeName"]: a["AttributeType"] for a in kwargs.get("AttributeDefinitions", [])}
+    return [
+        (k["AttributeName"], k["KeyType"], types.get(k["AttributeName"], "?"))
+        for k in kwargs.get("KeySchema", [])
+    ]
 
 
 def _internal_error(start_response: StartResponse, message: str) -> list[bytes]:
@@ -304,19 +582,25 @@ def _serve(config: Mapping[str, Any]) -> None:
         moto_speedups.install()
     _cache_moto_module_list()
     data_dir = Path(config["data_dir"]) if config.get("data_dir") else None
-    journal_path = None
+    journal_path = snapshot_path = None
     if data_dir is not None:
         journal_path = private_dir(data_dir) / JOURNAL_FILE
         tighten(journal_path)  # an older stack made it 0644
+        snapshot_path = data_dir / SNAPSHOT_FILE
     middleware = JournalingMiddleware(
         DomainDispatcherApplication(create_backend_app),
         journal_path,
         config.get("journaled_tables", ()),
         config.get("region", LOCAL_REGION),
+        snapshot_path=snapshot_path,
+        table_definitions=config["tables"],
+        views_fingerprint=config.get("views_fingerprint"),
     )
+    if config.get("crash_at"):
+        middleware.fault = _crash_at(str(config["crash_at"]))
     middleware.create_tables(config["tables"])
     middleware.create_secrets(config.get("secrets", {}))
-    replayed = middleware.replay()
+    restored = middleware.restore(rebuild_views=bool(config.get("rebuild_views")))
     server = make_server(
         config.get("host", "127.0.0.1"),
         int(config["port"]),
@@ -329,13 +613,69 @@ def _serve(config: Mapping[str, Any]) -> None:
         target=server.serve_forever, args=(0.1,), name="moto-server", daemon=True
     )
     thread.start()
-    # The parent waits for this line: the port is only announced once the journal is applied.
-    print(json.dumps({"port": server.port, "replayed": replayed}), flush=True)
-    # The parent holds our stdin; EOF means it is done with us (or died).
-    sys.stdin.buffer.read()
+    # The parent waits for this line: the port is only announced once the data is restored.
+    print(json.dumps({"port": server.port, **restored}), flush=True)
+    # The parent holds our stdin: commands, one JSON object a line; EOF means it is done with
+    # us (or died). A "stop" asks for a last snapshot once no request can come in any more.
+    stop = _serve_commands(middleware)
     server.shutdown()
     thread.join(timeout=5)
+    if stop is not None:
+        _reply(stop, functools.partial(_snapshot, middleware, stop))
     middleware.close()
+
+
+def _serve_commands(middleware: JournalingMiddleware) -> dict[str, Any] | None:
+    """Answer the parent's commands until EOF (None) or a ``stop`` (returned)."""
+    for line in iter(sys.stdin.buffer.readline, b""):
+        try:
+            command = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(command, dict):
+            continue
+        if command.get("op") == "stop":
+            return command
+        if command.get("op") == "snapshot":
+            _reply(command, functools.partial(_snapshot, middleware, command))
+        else:
+            _reply(command, functools.partial(_unknown, command))
+    return None
+
+
+def _snapshot(middleware: JournalingMiddleware, command: Mapping[str, Any]) -> dict[str, Any]:
+    return middleware.snapshot(command.get("streams"), **_snapshot_args(command))
+
+
+def _unknown(command: Mapping[str, Any]) -> dict[str, Any]:
+    raise ValueError(f"unknown command {command.get('op')!r}")
+
+
+def _snapshot_args(command: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "min_writes": int(command.get("min_writes", 1)),
+        "keep_current": bool(command.get("keep_current", False)),
+    }
+
+
+def _reply(command: Mapping[str, Any], work: Callable[[], Mapping[str, Any]]) -> None:
+    try:
+        answer = {"ok": True, **work()}
+    except Exception as error:
+        # A snapshot that fails leaves the journal as it was: nothing is lost, say why.
+        print(f"local backend: {command.get('op')} failed: {error}", file=sys.stderr)
+        answer = {"ok": False, "error": str(error)}
+    print(json.dumps({"id": command.get("id"), **answer}), flush=True)
+
+
+def _crash_at(point: str) -> Callable[[str], None]:
+    """For the crash-safety tests: die like ``kill -9`` when the snapshot reaches ``point``."""
+
+    def fault(reached: str) -> None:
+        if reached == point:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return fault
 
 
 def main() -> int:
@@ -380,6 +720,13 @@ class BackendProcess:
     """Starts the backend child and knows its endpoint. Usable as a context manager.
 
     With ``supervision`` a thread watches the child and restarts it when it dies.
+
+    With a ``data_dir``, a thread asks the child every ``snapshot_interval`` seconds to write a
+    snapshot if that saves a start ``snapshot_after`` writes of work, and ``stop`` asks for one
+    before the child exits, if that is due or the existing snapshot is out of date
+    (``snapshot_after`` None: neither). ``stream_positions`` tells how far the stream
+    consumers have come (see ``moto_state.pending_records``); without it every change record
+    still in the child's stream is kept in the snapshot, as not yet consumed.
     """
 
     def __init__(
@@ -394,6 +741,13 @@ class BackendProcess:
         region: str = LOCAL_REGION,
         startup_timeout: float = 600.0,
         supervision: Supervision | None = None,
+        snapshot_after: int | None = DEFAULT_SNAPSHOT_AFTER,
+        snapshot_interval: float = 5.0,
+        stream_positions: Callable[[], Mapping[str, Any]] | None = None,
+        views_fingerprint: str | None = None,
+        rebuild_views: bool = False,
+        stop_timeout: float = 300.0,
+        crash_at: str | None = None,
     ) -> None:
         self._config: dict[str, Any] = {
             "tables": [spec.create_kwargs for spec in tables],
@@ -402,18 +756,35 @@ class BackendProcess:
             "secrets": dict(secrets or {}),
             "host": host,
             "region": region,
+            "views_fingerprint": views_fingerprint,
+            "rebuild_views": rebuild_views,
+            # Tests only: the child dies (SIGKILL) when a snapshot reaches this step.
+            "crash_at": crash_at,
         }
         self._host = host
         self._requested_port = port
         self._timeout = startup_timeout
         self._supervision = supervision
+        self._snapshot_after = snapshot_after
+        self._snapshot_interval = snapshot_interval
+        self._stream_positions = stream_positions
+        self._stop_timeout = stop_timeout
         self._socket: socket.socket | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        self._replies: queue.Queue[bytes | None] = queue.Queue()  # the child's stdout lines
         self._lock = threading.Lock()  # guards _process against stop() during a restart
+        self._control = threading.Lock()  # one command to the child at a time
+        self._command_ids = itertools.count(1)
         self._stopping = threading.Event()
         self._monitor: threading.Thread | None = None
+        self._snapshotter: threading.Thread | None = None
         self.port = 0
+        #: Journal lines replayed at the last start (after the snapshot).
         self.replayed = 0
+        #: Writes restored at the last start: those in the snapshot and those replayed.
+        self.restored = 0
+        #: What the child reported on its last start (see ``JournalingMiddleware.restore``).
+        self.start_report: dict[str, Any] = {}
         self.restarts = 0
 
     @property
@@ -424,6 +795,10 @@ class BackendProcess:
     def pid(self) -> int | None:
         process = self._process
         return None if process is None else process.pid
+
+    @property
+    def snapshots_enabled(self) -> bool:
+        return self._config["data_dir"] is not None and bool(self._config["journaled_tables"])
 
     def start(self) -> BackendProcess:
         # Bound here and kept for the life of this handle: a restarted child serves the same
@@ -442,6 +817,11 @@ class BackendProcess:
                 target=self._supervise, name="backend-supervisor", daemon=True
             )
             self._monitor.start()
+        if self.snapshots_enabled and self._snapshot_after:
+            self._snapshotter = threading.Thread(
+                target=self._snapshot_periodically, name="backend-snapshots", daemon=True
+            )
+            self._snapshotter.start()
         return self
 
     def _spawn(self) -> None:
@@ -464,30 +844,102 @@ class BackendProcess:
                 # Own session: Ctrl-C reaches only the parent, which then shuts us down in order.
                 start_new_session=True,
             )
+            # The configuration is the first line the child reads: written before anyone
+            # else (a snapshot request) can find the process and write to it.
+            configured = self._configure(process)
             self._process = process
-        announced = self._handshake(process)
+            replies: queue.Queue[bytes | None] = queue.Queue()
+            self._replies = replies
+        assert process.stdout is not None
+        threading.Thread(
+            target=_read_lines, args=(process.stdout, replies), name="backend-out", daemon=True
+        ).start()
+        announced = self._handshake(replies) if configured else None
         if announced is None:
             code = process.poll()
             raise RuntimeError(f"local backend failed to start (exit code {code}); see stderr")
+        self.start_report = announced
         self.replayed = int(announced["replayed"])
+        self.restored = int(announced.get("restored", self.replayed))
+        # A rebuild is asked for once; a restarted child uses the views it snapshots since.
+        self._config["rebuild_views"] = False
 
-    def _handshake(self, process: subprocess.Popen[bytes]) -> dict[str, Any] | None:
-        assert process.stdin is not None and process.stdout is not None
+    def _configure(self, process: subprocess.Popen[bytes]) -> bool:
+        assert process.stdin is not None
         try:
             process.stdin.write(json.dumps(self._config).encode() + b"\n")
             process.stdin.flush()
         except OSError:
-            return None  # the child is already gone
-        stdout = process.stdout
-        result: list[bytes] = []
-        reader = threading.Thread(target=lambda: result.append(stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(self._timeout)
+            return False  # the child is already gone
+        return True
+
+    def _handshake(self, replies: queue.Queue[bytes | None]) -> dict[str, Any] | None:
         try:
-            announced = json.loads(result[0]) if result else None
-        except ValueError:
+            line = replies.get(timeout=self._timeout)
+            announced = json.loads(line) if line else None
+        except (queue.Empty, ValueError):
             announced = None
         return announced if isinstance(announced, dict) else None
+
+    # --- snapshots ----------------------------------------------------------------------------
+
+    def snapshot(self, min_writes: int = 0, timeout: float | None = None) -> dict[str, Any] | None:
+        """Have the child write a snapshot if it saves a start ``min_writes`` writes of work
+        (0: in any case; see ``JournalingMiddleware.snapshot``).
+
+        Returns the child's answer (``written``, ``seq``, ``bytes``, ``seconds`` ... or ``ok``
+        False and ``error``), or None if no child answered.
+        """
+        if not self.snapshots_enabled:
+            return None
+        command = {"op": "snapshot", "min_writes": min_writes}
+        return self._command(command, self._stop_timeout if timeout is None else timeout)
+
+    def _positions(self) -> Mapping[str, Any] | None:
+        if self._stream_positions is None:
+            return None
+        try:
+            return self._stream_positions()
+        except Exception as error:  # unknown positions only make the snapshot keep more
+            print(f"local backend: stream positions unknown: {error}", file=sys.stderr)
+            return None
+
+    def _command(self, command: dict[str, Any], timeout: float) -> dict[str, Any] | None:
+        with self._control:
+            with self._lock:
+                process, replies = self._process, self._replies
+            if process is None or process.stdin is None:
+                return None
+            # Read only now: the child copies its tables after this, so the consumers can only
+            # have come further than these positions say (records are delivered again, not lost).
+            command = {**command, "streams": self._positions(), "id": next(self._command_ids)}
+            try:
+                process.stdin.write(json.dumps(command).encode() + b"\n")
+                process.stdin.flush()
+            except (OSError, ValueError):
+                return None  # the child is gone (or going); the supervisor takes over
+            deadline = time.monotonic() + timeout
+            while (remaining := deadline - time.monotonic()) > 0:
+                try:
+                    line = replies.get(timeout=remaining)
+                except queue.Empty:
+                    break
+                if line is None:
+                    replies.put(None)  # EOF stays visible
+                    break
+                try:
+                    reply = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(reply, dict) and reply.get("id") == command["id"]:
+                    return reply
+            return None
+
+    def _snapshot_periodically(self) -> None:
+        while not self._stopping.wait(self._snapshot_interval):
+            reply = self.snapshot(min_writes=self._snapshot_after or 1)
+            if reply is not None and not reply.get("ok", False):
+                print(f"local backend: no snapshot: {reply.get('error')}", file=sys.stderr)
 
     # --- supervision --------------------------------------------------------------------------
 
@@ -527,14 +979,24 @@ class BackendProcess:
     # --- stopping -----------------------------------------------------------------------------
 
     def stop(self) -> None:
+        """Stop the child; with a data dir, it first writes a snapshot if one is due."""
         self._stopping.set()
-        with self._lock:
-            process, self._process = self._process, None
-        if process is not None:
-            _shut_down(process)
-        monitor = self._monitor
-        if monitor is not None and monitor is not threading.current_thread():
-            monitor.join(timeout=30)
+        with self._control:  # a periodic snapshot in progress finishes first
+            with self._lock:
+                process, self._process = self._process, None
+            if process is not None:
+                last: dict[str, Any] | None = None
+                if self.snapshots_enabled and self._snapshot_after:
+                    last = {
+                        "op": "stop",
+                        "min_writes": self._snapshot_after,
+                        "keep_current": True,
+                        "streams": self._positions(),
+                    }
+                _shut_down(process, last, self._stop_timeout if last else 10.0)
+        for thread in (self._monitor, self._snapshotter):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout=30)
         if self._socket is not None:
             self._socket.close()
             self._socket = None
@@ -546,12 +1008,29 @@ class BackendProcess:
         self.stop()
 
 
-def _shut_down(process: subprocess.Popen[bytes]) -> None:
+def _read_lines(stream: IO[bytes], lines: queue.Queue[bytes | None]) -> None:
+    """Forward the child's stdout lines; None at its end."""
+    try:
+        for line in iter(stream.readline, b""):
+            lines.put(line)
+    except (OSError, ValueError):
+        pass  # closed under us: the child is gone
+    lines.put(None)
+
+
+def _shut_down(
+    process: subprocess.Popen[bytes], last: Mapping[str, Any] | None = None, timeout: float = 10.0
+) -> None:
     try:
         if process.stdin is not None:
+            if last is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    process.stdin.write(json.dumps(last).encode() + b"\n")
+                    process.stdin.flush()
             process.stdin.close()  # EOF: the child shuts its server down and exits
-        process.wait(timeout=10)
-    except (subprocess.TimeoutExpired, OSError):
+        process.wait(timeout=timeout)
+    except (subprocess.TimeoutExpired, OSError, ValueError):
+        # Killing it mid-snapshot loses nothing (see JournalingMiddleware.snapshot).
         process.terminate()
         try:
             process.wait(timeout=5)

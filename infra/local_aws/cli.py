@@ -19,15 +19,22 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from local_aws import views_cli
-from local_aws.backend import BackendProcess, Supervision, aws_environment, ensure_tables
+from local_aws.backend import (
+    DEFAULT_SNAPSHOT_AFTER,
+    BackendProcess,
+    Supervision,
+    aws_environment,
+    ensure_tables,
+)
 from local_aws.files import create_private_file_once, private_dir
 from local_aws.functions import FunctionRuntime, apply_environment
 from local_aws.gateway import LocalGateway
 from local_aws.jwt_auth import LocalCognito, check_group_name
 from local_aws.lambda_api import LocalLambdaApi
 from local_aws.secret_values import secret_values
+from local_aws.snapshot import code_fingerprint
 from local_aws.streams import DEAD_LETTER_FILE, StreamPoller
-from local_aws.template import LOCAL_REGION, TableSpec, load_template
+from local_aws.template import LOCAL_REGION, load_template
 from local_aws.views_cli import STACK_FILE
 
 EVENT_STORE_TABLE = "EventStoreTable"
@@ -45,8 +52,13 @@ class LocalStack:
 
     The constructor starts everything; ``close()`` (or leaving the ``with`` block) stops it.
     The backend is supervised: when its process dies it is restarted on the same port, and the
-    gateway answers 503 until the views are rebuilt; if it cannot be restarted, ``failed`` is
-    set (with the reason in ``failure``) and the gateway keeps answering 503.
+    gateway answers 503 until the views have caught up; if it cannot be restarted, ``failed``
+    is set (with the reason in ``failure``) and the gateway keeps answering 503.
+
+    The backend snapshots its tables every ``snapshot_after`` journaled writes (and on a clean
+    stop); the views come back from the snapshot unless the code of the stream-fed functions
+    or the views' table definitions changed since, or ``rebuild_views`` asks for it: then they
+    are re-projected from the event store.
     """
 
     def __init__(
@@ -61,6 +73,8 @@ class LocalStack:
         pool_size: int = 8,
         access_log: bool = False,
         ready_timeout: float = 600.0,
+        snapshot_after: int | None = DEFAULT_SNAPSHOT_AFTER,
+        rebuild_views: bool = False,
     ) -> None:
         self.template = load_template(template_path or default_template_path())
         self.data_dir = private_dir(Path(data_dir).resolve())
@@ -71,7 +85,8 @@ class LocalStack:
         self._runtime: FunctionRuntime | None = None
         self._lambda_api: LocalLambdaApi | None = None
         self._ready_timeout = ready_timeout
-        self._rebuilt_tables: list[TableSpec] = []  # not journaled: re-projected on every start
+        self._snapshot_after = snapshot_after
+        self._rebuild_views = rebuild_views
         self._available = threading.Event()  # clear while the backend restarts
         self._lifecycle = threading.Lock()  # a restart's rebuild vs. close()
         self._closing = False
@@ -87,7 +102,8 @@ class LocalStack:
             self._runtime = FunctionRuntime(self.template.functions, pool_size)
             self._runtime.prepare()
             self._start_pollers()
-            # The replayed journal is projected before the first request is served.
+            # What the stream holds after a start (the records the snapshot kept as not yet
+            # handled, the replayed journal) is projected before the first request is served.
             if not self.wait_for_projections(ready_timeout):
                 raise TimeoutError("the stream pollers did not catch up with the journal")
             self._available.set()
@@ -134,9 +150,12 @@ class LocalStack:
                 secrets=secrets,
                 host=host,
                 supervision=supervision,
+                snapshot_after=self._snapshot_after,
+                stream_positions=self._stream_positions,
+                views_fingerprint=self._views_fingerprint(),
+                rebuild_views=self._rebuild_views,
             ).start()
             self.dynamodb_endpoint = self._backend.endpoint_url
-            self._rebuilt_tables = [spec for spec in tables if spec.name not in journaled]
         self._set_env(
             aws_environment(self.dynamodb_endpoint, secrets_endpoint_url=secrets_endpoint)
         )
@@ -181,6 +200,62 @@ class LocalStack:
             poller.stop(timeout=self._ready_timeout)
         self._pollers.clear()
 
+    # --- what a snapshot needs to know --------------------------------------------------------
+
+    def _views_fingerprint(self) -> str:
+        """A hash of the code that makes the views (the stream-fed functions, their layers
+        and mappings): when it changes, the views in a snapshot are stale and are rebuilt
+        from the event store instead. (The backend compares table definitions itself.)"""
+        by_name = {
+            m.function: self.template.functions[m.function] for m in self.template.stream_mappings
+        }
+        functions = [by_name[name] for name in sorted(by_name)]
+        folders = [spec.code_dir for spec in functions]
+        folders += [folder for spec in functions for folder in spec.layer_dirs]
+        return code_fingerprint(
+            folders,
+            {
+                "handlers": [(spec.logical_id, spec.handler) for spec in functions],
+                "mappings": [repr(mapping) for mapping in self.template.stream_mappings],
+            },
+        )
+
+    def _stream_positions(self) -> dict[str, Any]:
+        """How far the stream consumers have come, per table, for the backend's snapshots.
+
+        A poller reads its stream in order from ``TRIM_HORIZON`` (moto has one shard), so its
+        first ``delivered`` records are done. Several pollers on one table: the least of them
+        (the others get some records twice after a restart: at least once, as Lambda). A
+        table whose stream no mapping reads from ``TRIM_HORIZON`` keeps no records (a
+        ``LATEST`` mapping skips what was written before a start anyway). Whenever it is not
+        clear (a mapping without a poller yet or any more, pollers of two backends during a
+        restart) the table is left out: the backend then keeps every record of its stream.
+        """
+        pollers = list(self._pollers)
+        positions: dict[str, Any] = {}
+        for spec in self.template.tables.values():
+            if spec.stream_view_type is None:
+                continue
+            mappings = [
+                m
+                for m in self.template.stream_mappings
+                if self.template.table_name(m.table) == spec.name
+                and m.starting_position == "TRIM_HORIZON"
+            ]
+            if not mappings:
+                positions[spec.name] = "unread"
+                continue
+            readers = [p for p in pollers if any(p.mapping is m for m in mappings)]
+            if {id(p.mapping) for p in readers} != {id(m) for m in mappings} or len(
+                {p.stream_arn for p in readers}
+            ) != 1:
+                continue
+            positions[spec.name] = {
+                "stream_arn": readers[0].stream_arn,
+                "delivered": min(p.delivered for p in readers),
+            }
+        return positions
+
     # --- backend supervision (called on the supervisor's thread) ------------------------------
 
     def _backend_down(self, reason: str) -> None:
@@ -190,18 +265,20 @@ class LocalStack:
             poller.signal_stop()
 
     def _backend_up(self) -> None:
-        """Rebuild what a normal start builds: the event store came back from the journal.
+        """Do what a normal start does: the new backend restored snapshot and journal.
 
-        The old pollers are stopped first (a batch they were delivering may have written to
-        the new views table), the tables that are not journaled are made afresh, and new
-        pollers re-project the new stream from TRIM_HORIZON before requests are let in again.
+        The old pollers are stopped and new ones read the new stream from TRIM_HORIZON (the
+        records the snapshot kept as not yet handled, then the replayed journal) before
+        requests are let in again. A batch an old poller was still delivering may have
+        written to the restored views: it applied writes that are in the journal (a poller
+        only sees a write once it is journaled), so it is one more delivery of records that
+        come again anyway, as a Lambda invocation that outlives its timeout would be.
         """
         with self._lifecycle:
             if self._closing:
                 return
             if self._serves_tables:  # else it only serves secrets, which it made itself
                 self._stop_pollers()
-                self._recreate(self._rebuilt_tables)
                 self._start_pollers()
         if not self.wait_for_projections(self._ready_timeout):
             if self._closing:
@@ -214,14 +291,6 @@ class LocalStack:
     def _serves_tables(self) -> bool:
         backend = self._backend
         return backend is not None and backend.endpoint_url == self.dynamodb_endpoint
-
-    def _recreate(self, tables: Sequence[TableSpec]) -> None:
-        import boto3  # noqa: PLC0415 - keeps `membership local token` quick
-
-        client = boto3.client("dynamodb", endpoint_url=self.dynamodb_endpoint)
-        for spec in tables:
-            client.delete_table(TableName=spec.name)
-            client.create_table(**spec.create_kwargs)
 
     def _backend_failed(self, message: str) -> None:
         if self._closing:
@@ -253,7 +322,25 @@ class LocalStack:
 
     @property
     def replayed_writes(self) -> int:
+        """Journal lines replayed at start-up (the writes after the snapshot)."""
         return self._backend.replayed if self._backend else 0
+
+    @property
+    def restored_writes(self) -> int:
+        """Writes restored at start-up: those in the snapshot and those replayed."""
+        return self._backend.restored if self._backend else 0
+
+    @property
+    def start_report(self) -> dict[str, Any]:
+        """What the backend restored at its last start (snapshot, replayed, views)."""
+        return dict(self._backend.start_report) if self._backend else {}
+
+    def snapshot(self, min_writes: int = 0) -> dict[str, Any] | None:
+        """Have the backend write a snapshot now (see ``BackendProcess.snapshot``)."""
+        backend = self._backend
+        if backend is None or not self._serves_tables:
+            return None
+        return backend.snapshot(min_writes)
 
     @property
     def backend_pid(self) -> int | None:
@@ -298,10 +385,11 @@ class LocalStack:
             self._lambda_api = None
         for poller in self._pollers:
             poller.stop()
-        self._pollers.clear()
         if self._backend is not None:
+            # Its last snapshot asks the (stopped) pollers how far they came.
             self._backend.stop()
             self._backend = None
+        self._pollers.clear()
         if self._runtime is not None:
             self._runtime.close()
             self._runtime = None
@@ -342,6 +430,11 @@ def _parser() -> argparse.ArgumentParser:
         help="use this DynamoDB endpoint (e.g. DynamoDB Local) instead of the embedded one",
     )
     local.add_argument("--quiet", action="store_true", help="no access log")
+    local.add_argument(
+        "--rebuild-views",
+        action="store_true",
+        help="re-project the views from the event store instead of restoring them",
+    )
     local_commands = local.add_subparsers(dest="local_command")
     token = local_commands.add_parser("token", help="print a staff token (JWT)")
     token.add_argument(
@@ -384,6 +477,7 @@ def _run_local(args: argparse.Namespace) -> int:
             host=args.host,
             dynamodb_endpoint=args.dynamodb_endpoint,
             access_log=not args.quiet,
+            rebuild_views=args.rebuild_views,
         )
     except KeyboardInterrupt:
         return 130
@@ -399,13 +493,13 @@ def _run_local(args: argparse.Namespace) -> int:
         return 1
     try:
         base = stack.base_url
-        replayed = stack.replayed_writes
+        restored = stack.restored_writes
         print(
             f"Membership system running at {base}\n"
             f"  Application form: {base}/membership/apply\n"
             f"  Staff API:        {base}/staff/members  (Authorization: Bearer <token>)\n"
             f"  DynamoDB:         {stack.dynamodb_endpoint}\n"
-            f"  Data:             {stack.data_dir} ({replayed} stored writes restored)\n"
+            f"  Data:             {stack.data_dir} ({restored} stored writes restored)\n"
             f"Staff token (valid 12 h):\n{stack.issue_token(ttl=STAFF_TOKEN_TTL_S)}\n"
             "ready - press Ctrl-C to stop",
             flush=True,
