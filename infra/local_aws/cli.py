@@ -27,7 +27,7 @@ from local_aws.backend import (
     ensure_tables,
 )
 from local_aws.files import create_private_file_once, private_dir
-from local_aws.functions import FunctionRuntime, apply_environment
+from local_aws.functions import FunctionRuntime
 from local_aws.gateway import LocalGateway
 from local_aws.jwt_auth import LocalCognito, check_group_name
 from local_aws.lambda_api import LocalLambdaApi
@@ -98,7 +98,6 @@ class LocalStack:
             self._lambda_api = LocalLambdaApi(self._invoke, self.template.functions.__contains__)
             self._lambda_api.start()
             self._set_env({"AWS_ENDPOINT_URL_LAMBDA": self._lambda_api.endpoint_url})
-            self._set_env(apply_environment(self.template.functions.values()), restore_only=True)
             self._runtime = FunctionRuntime(self.template.functions, pool_size)
             self._runtime.prepare()
             self._start_pollers()
@@ -299,15 +298,9 @@ class LocalStack:
         print(f"local stack: {message}; answering 503 from now on", file=sys.stderr, flush=True)
         self.failed.set()
 
-    def _set_env(self, values: dict[str, str | None], restore_only: bool = False) -> None:
-        """Apply ``values`` (None = unset) and remember what to restore on close.
-
-        With ``restore_only`` the values were already applied and are the previous ones.
-        """
+    def _set_env(self, values: dict[str, str | None]) -> None:
+        """Apply ``values`` (None = unset) and remember what to restore on close."""
         for name, value in values.items():
-            if restore_only:
-                self._saved_env.setdefault(name, value)
-                continue
             self._saved_env.setdefault(name, os.environ.get(name))
             if value is None:
                 os.environ.pop(name, None)

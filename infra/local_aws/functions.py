@@ -45,7 +45,6 @@ __all__ = [
     "FunctionPool",
     "FunctionRuntime",
     "LambdaContext",
-    "apply_environment",
     "worker_environment",
 ]
 
@@ -423,16 +422,6 @@ def _stop_all(environments: Iterable[Environment]) -> None:
 
 
 # --- all functions -----------------------------------------------------------------------------
-
-
-def apply_environment(functions: Iterable[FunctionSpec]) -> dict[str, str | None]:
-    """Nothing to do any more: each function's environment goes only to its own workers.
-
-    Kept so that callers from when all functions shared this process need no change; the
-    stack still sets its AWS variables (endpoints, credentials) itself. Returns no previous
-    values, because it changes none.
-    """
-    return {}
 
 
 class FunctionRuntime:
