@@ -24,13 +24,36 @@ from local_aws.gateway import ApiRouter, HttpResponse
 from local_aws.jwt_auth import LocalCognito
 from local_aws.streams import to_lambda_record
 from local_aws.template import LocalTemplate
+from verein.bootstrap import Adapters
+from verein.settings import Settings
 
-HANDLERS = {
-    "MembershipIntakeFunction": membership_intake.handler,
-    "PublicApiFunction": public_api.handler,
-    "StaffApiFunction": staff_api.handler,
-    "ChangeStreamFunction": change_stream.handler,
+MODULES = {
+    "MembershipIntakeFunction": membership_intake,
+    "PublicApiFunction": public_api,
+    "StaffApiFunction": staff_api,
+    "ChangeStreamFunction": change_stream,
 }
+
+
+class InProcessFunctions:
+    """The template's functions called in this process, each with adapters of its own (as
+    each has its own execution environment in Lambda), built from the current environment."""
+
+    def __init__(self, template: LocalTemplate, adapters: Mapping[str, Adapters] | None = None):
+        """``adapters`` by function name: what to serve with instead (e.g. in-memory fakes)."""
+        self._template = template
+        self.adapters = dict(adapters or {})
+        for name in MODULES:
+            self.adapters.setdefault(name, Adapters(Settings.from_environment()))
+        self._handlers = {
+            name: module.lambda_handler(self.adapters[name]) for name, module in MODULES.items()
+        }
+
+    def invoke(self, function: str, event: dict[str, Any]) -> Any:
+        """Call a function's handler, with a Lambda context like Lambda's."""
+        spec = self._template.functions[function]
+        context = LambdaContext(function, spec.memory_mb, spec.timeout_s)
+        return self._handlers[function](event, context)
 
 
 @dataclass
@@ -44,10 +67,17 @@ class Reply:
 
 
 class ApiClient:
-    def __init__(self, template: LocalTemplate, endpoint_url: str, cognito: LocalCognito) -> None:
+    def __init__(
+        self,
+        template: LocalTemplate,
+        endpoint_url: str,
+        cognito: LocalCognito,
+        functions: InProcessFunctions,
+    ) -> None:
         self._template = template
         self._endpoint_url = endpoint_url
         self._cognito = cognito
+        self.functions = functions
         self._router = ApiRouter(template.routes, self.invoke, cognito.verify)
 
     def request(
@@ -77,7 +107,7 @@ class ApiClient:
         return _reply(response)
 
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
-        return invoke_in_process(self._template, function, event)
+        return self.functions.invoke(function, event)
 
     def post_form(self, target: str, fields: Mapping[str, str], **kw: Any) -> Reply:
         headers = [("content-type", "application/x-www-form-urlencoded"), *kw.pop("headers", ())]
@@ -131,10 +161,3 @@ def _reply(response: HttpResponse) -> Reply:
     for name, value in response.headers:
         headers[name.lower()] = value
     return Reply(response.status, headers, response.body.decode())
-
-
-def invoke_in_process(template: LocalTemplate, function: str, event: dict[str, Any]) -> Any:
-    """Call a function's handler in this process, with a Lambda context like Lambda's."""
-    spec = template.functions[function]
-    context = LambdaContext(function, spec.memory_mb, spec.timeout_s)
-    return HANDLERS[function](event, context)

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -16,7 +16,9 @@ from local_aws.backend import BackendProcess, aws_environment
 from local_aws.lambda_api import LocalLambdaApi
 from local_aws.secret_values import secret_value
 from local_aws.template import LocalTemplate, load_template
-from verein import runtime
+
+if TYPE_CHECKING:
+    from tests.api_client import InProcessFunctions
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "infra" / "template.yaml"
 
@@ -71,35 +73,26 @@ def ensure_test_secrets(template: LocalTemplate, endpoint_url: str) -> None:
             secrets.create_secret(Name=spec.name, SecretString=secret_value(spec, data_dir=None))
 
 
-@pytest.fixture(scope="session")
-def lambda_api(template: LocalTemplate) -> Iterator[LocalLambdaApi]:
-    """The Lambda Invoke API for functions that invoke others, calling handlers in-process."""
-    from tests.api_client import invoke_in_process  # noqa: PLC0415 - loads every function
-
-    def invoke(function: str, event: dict[str, Any]) -> Any:
-        return invoke_in_process(template, function, event)
-
-    with LocalLambdaApi(invoke, template.functions.__contains__) as api:
-        yield api
-
-
 @dataclass(frozen=True)
 class Aws:
     dynamodb: Any
     endpoint_url: str
     event_store_table: str
     views_table: str
+    functions: InProcessFunctions
+    """The template's functions, in this process, each with its own adapters."""
 
 
 @pytest.fixture
 def aws(
     backend: BackendProcess,
     template: LocalTemplate,
-    lambda_api: LocalLambdaApi,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Aws]:
-    """Fresh tables (from the template) and the functions' environment (from the template)."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_api.endpoint_url)
+    """Fresh tables (from the template), the functions' environment (from the template), and
+    the functions with adapters of their own, reachable through the Lambda Invoke API."""
+    from tests.api_client import InProcessFunctions  # noqa: PLC0415 - loads every function
+
     for name, value in aws_environment(backend.endpoint_url).items():
         if value is None:
             monkeypatch.delenv(name, raising=False)
@@ -115,11 +108,17 @@ def aws(
         if spec.name in existing:
             client.delete_table(TableName=spec.name)
         client.create_table(**spec.create_kwargs)
-    runtime.reset()
-    yield Aws(
-        dynamodb=client,
-        endpoint_url=backend.endpoint_url,
-        event_store_table=template.table_name("EventStoreTable"),
-        views_table=template.table_name("ViewsTable"),
-    )
-    runtime.reset()
+
+    def invoke(function: str, event: dict[str, Any]) -> Any:
+        return functions.invoke(function, event)  # built below, once the endpoint is known
+
+    with LocalLambdaApi(invoke, template.functions.__contains__) as api:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", api.endpoint_url)
+        functions = InProcessFunctions(template)
+        yield Aws(
+            dynamodb=client,
+            endpoint_url=backend.endpoint_url,
+            event_store_table=template.table_name("EventStoreTable"),
+            views_table=template.table_name("ViewsTable"),
+            functions=functions,
+        )

@@ -22,7 +22,6 @@ import boto3
 
 from local_aws.cli import LocalStack
 from local_aws.template import LocalTemplate, load_template
-from verein import runtime
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "infra" / "template.yaml"
 
@@ -45,9 +44,7 @@ def load_routes_template() -> LocalTemplate:
 def running_stack(data_dir: Path) -> Iterator[LocalStack]:
     """The whole system as ``make run`` starts it, on a free port, with fresh data."""
     with LocalStack(data_dir=data_dir, port=0) as stack:
-        runtime.reset()  # in-process clients must reach this stack's backend
         yield stack
-    runtime.reset()
 
 
 def bearer(stack: LocalStack, groups: tuple[str, ...] = ("staff",)) -> dict[str, str]:

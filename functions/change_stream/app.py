@@ -6,6 +6,7 @@ first failed record; every handler is idempotent, so what it applied before is a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -18,25 +19,32 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from verein import runtime
+from verein.bootstrap import Adapters
 
 NEEDS: tuple[str, ...] = ()
 """Settings this function cannot start without beyond the common ones (cold start)."""
-runtime.configure(NEEDS)
+adapters = Adapters.from_environment(NEEDS)
 logger = Logger()
 tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def on_record(record: DynamoDBRecord) -> None:
-    new_image = record.dynamodb.new_image if record.dynamodb else None
-    if new_image:
-        runtime.dispatcher().dispatch(new_image)
+def lambda_handler(adapters: Adapters) -> Callable[[dict[str, Any], LambdaContext], Any]:
+    """The handler, dispatching to ``adapters.dispatcher`` (tests pass their own)."""
+
+    def on_record(record: DynamoDBRecord) -> None:
+        new_image = record.dynamodb.new_image if record.dynamodb else None
+        if new_image:
+            adapters.dispatcher.dispatch(new_image)
+
+    @logger.inject_lambda_context
+    @tracer.capture_lambda_handler
+    def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+        return process_partial_response(
+            event=event, record_handler=on_record, processor=processor, context=context
+        )
+
+    return handler
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=on_record, processor=processor, context=context
-    )
+handler = lambda_handler(adapters)

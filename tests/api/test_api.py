@@ -18,7 +18,7 @@ from tests.samples import FORM, JSON_APPLICATION
 
 @pytest.fixture
 def api(aws, template, tmp_path):
-    return ApiClient(template, aws.endpoint_url, LocalCognito(tmp_path))
+    return ApiClient(template, aws.endpoint_url, LocalCognito(tmp_path), aws.functions)
 
 
 def stored_items(aws):
@@ -271,11 +271,10 @@ def test_the_correlation_id_is_the_request_id_in_the_logs(api, monkeypatch):
 
 
 def test_when_retries_run_out_the_client_gets_a_409_problem(api, aws, monkeypatch):
-    from verein import runtime
     from verein.eventstore import ConcurrencyError
 
     member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
-    store = runtime.event_store()
+    store = aws.functions.adapters["StaffApiFunction"].event_store
 
     def always_behind(stream_id, expected_version, events, **kwargs):
         raise ConcurrencyError(stream_id, expected_version)

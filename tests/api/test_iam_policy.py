@@ -33,7 +33,6 @@ from tests.iam_eval import (
     table_arn,
 )
 from tests.samples import FORM, JSON_APPLICATION
-from verein import runtime
 
 EVENT_STORE = "EventStoreTable"
 VIEWS = "ViewsTable"
@@ -72,7 +71,7 @@ def projector(template):
 
 @pytest.fixture
 def api(aws, template, tmp_path):
-    return ApiClient(template, aws.endpoint_url, LocalCognito(tmp_path))
+    return ApiClient(template, aws.endpoint_url, LocalCognito(tmp_path), aws.functions)
 
 
 @dataclass(frozen=True)
@@ -114,8 +113,11 @@ class Recorder:
 @pytest.fixture
 def recorder(aws) -> Iterator[Recorder]:
     recorder = Recorder()
-    # The one DynamoDB client every function uses (built once per execution environment).
-    runtime.dynamodb().meta.events.register("provide-client-params.dynamodb", recorder.on_dynamodb)
+    # Each function's DynamoDB client (built once per execution environment).
+    for adapters in aws.functions.adapters.values():
+        adapters.dynamodb.meta.events.register(
+            "provide-client-params.dynamodb", recorder.on_dynamodb
+        )
     # Clients the functions build later from the default session (the claim-key secret).
     session = boto3._get_default_session()
     session.events.register("provide-client-params", recorder.on_other_services)

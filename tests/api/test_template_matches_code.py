@@ -95,15 +95,3 @@ def test_a_function_without_its_settings_fails_its_cold_start(monkeypatch):
     module = importlib.util.module_from_spec(spec)
     with pytest.raises(SettingsError, match="CLAIM_KEY_SECRET_ARN"):
         spec.loader.exec_module(module)
-
-
-def test_reset_forgets_every_adapter_the_runtime_built(aws):
-    from verein import runtime
-
-    builders = [runtime.settings, runtime.dynamodb, runtime.mapper, runtime.event_store]
-    builders += [runtime.member_views, runtime.projections, runtime.dispatcher]
-    for build in builders:
-        build()
-    assert all(build.cache_info().currsize == 1 for build in builders)
-    runtime.reset()
-    assert [build.cache_info().currsize for build in builders] == [0] * len(builders)

@@ -13,22 +13,18 @@ import pytest
 
 from local_aws.cli import LocalStack
 from tests.samples import FORM, JSON_APPLICATION
-from verein import runtime
 
 pytestmark = pytest.mark.e2e
 
 
 def start(data_dir) -> LocalStack:
-    stack = LocalStack(data_dir=data_dir, port=0)
-    runtime.reset()  # the functions' clients must reach this stack's backend
-    return stack
+    return LocalStack(data_dir=data_dir, port=0)
 
 
 @pytest.fixture
 def stack(tmp_path) -> Iterator[LocalStack]:
     with start(tmp_path / "data") as running:
         yield running
-    runtime.reset()
 
 
 def staff(stack: LocalStack) -> dict[str, str]:
@@ -63,7 +59,6 @@ def test_a_form_post_reaches_the_staff_view_and_survives_a_restart(tmp_path):
         assert member["email"] == "erika@example.org"
         detail = client.get(f"/staff/members/{member_id}", headers=staff(stack)).json()
         assert [h["event_type"] for h in detail["history"]] == ["MembershipApplied"]
-    runtime.reset()
     # The claim-key secret was generated into the data dir, for the owner only: the claim
     # below is found again only because the restarted stack serves the same value.
     claim_key = data_dir / "secrets" / "ClaimKeySecret"
@@ -75,7 +70,6 @@ def test_a_form_post_reaches_the_staff_view_and_survives_a_restart(tmp_path):
         assert member["applicant_name"] == "Erika Mustermann"
         again = client.post("/membership/applications", data=FORM)
         assert member_id in again.text  # the claim survived the restart too
-    runtime.reset()
 
 
 def test_staff_routes_reject_missing_forged_and_foreign_tokens(stack, tmp_path):
@@ -95,7 +89,6 @@ def test_staff_routes_reject_missing_forged_and_foreign_tokens(stack, tmp_path):
         # A token signed by another key (another machine's local stack) is forged too.
         with LocalStack(data_dir=tmp_path / "other", port=0) as other:
             foreign = other.issue_token(groups=("staff",))
-        runtime.reset()
         assert (
             client.get("/staff/members", headers={"Authorization": f"Bearer {foreign}"}).status_code
             == 401
@@ -220,16 +213,14 @@ def test_the_stack_can_run_on_another_dynamodb_endpoint(aws, tmp_path):
     client = aws.dynamodb
     for table in client.list_tables()["TableNames"]:
         client.delete_table(TableName=table)
-    with LocalStack(
-        data_dir=tmp_path / "data", port=0, dynamodb_endpoint=aws.endpoint_url
-    ) as stack:
-        runtime.reset()
-        with httpx.Client(base_url=stack.base_url) as http:
-            member_id = http.post("/membership/applications", json=JSON_APPLICATION).json()[
-                "application_id"
-            ]
-            assert wait_for_member(http, stack, member_id)["email"] == "erika@example.org"
-    runtime.reset()
+    with (
+        LocalStack(data_dir=tmp_path / "data", port=0, dynamodb_endpoint=aws.endpoint_url) as stack,
+        httpx.Client(base_url=stack.base_url) as http,
+    ):
+        member_id = http.post("/membership/applications", json=JSON_APPLICATION).json()[
+            "application_id"
+        ]
+        assert wait_for_member(http, stack, member_id)["email"] == "erika@example.org"
     assert not (tmp_path / "data" / "journal.jsonl").exists()
     stored = client.scan(TableName="EventStoreTable")["Items"]
     assert {i["stream_id"]["S"] for i in stored if i["item_kind"]["S"] == "commit"} == {

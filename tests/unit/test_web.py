@@ -4,8 +4,9 @@ import pytest
 from pydantic import ValidationError
 
 from verein.membership.web.form import MembershipApplicationRequest, render_form
+from verein.membership.web.messages import MESSAGES
 from verein.web.errors import translate_errors
-from verein.web.i18n import MESSAGES, negotiate
+from verein.web.i18n import COMMON, Catalogue, negotiate
 from verein.web.inputs import form_input
 
 
@@ -27,10 +28,34 @@ def test_language_negotiation(explicit, header, expected):
     assert negotiate(explicit, header) == expected
 
 
-def test_every_message_has_german_and_english():
-    for key, texts in MESSAGES.items():
-        assert set(texts) == {"de", "en"}, key
-        assert all(texts.values()), key
+@pytest.mark.parametrize(
+    "texts",
+    [{"a": {"de": "A"}}, {"a": {"de": "A", "en": ""}}, {"a": {"de": "A", "en": "A", "fr": "A"}}],
+)
+def test_every_message_needs_german_and_english(texts):
+    with pytest.raises(ValueError, match="German and English"):
+        Catalogue(texts)
+
+
+def test_a_feature_cannot_change_another_catalogues_text():
+    with pytest.raises(ValueError, match="error.missing"):
+        COMMON.merged(Catalogue({"error.missing": {"de": "Fehlt", "en": "Missing"}}))
+    same = {
+        "error.missing": {
+            "de": COMMON.translate("error.missing", "de"),
+            "en": "Please fill in this field.",
+        }
+    }
+    assert COMMON.merged(Catalogue(same)).keys() == COMMON.keys()
+
+
+def test_a_feature_catalogue_has_its_own_texts_and_the_common_ones():
+    assert MESSAGES.translate("form.title", "en") == "Membership application"
+    assert MESSAGES.translate("problem.not_found", "de") == "Nicht gefunden"
+    assert "form.title" not in COMMON
+    assert MESSAGES.field_error("name", "missing", "en") == "Please enter your name."
+    assert MESSAGES.field_error("name", "too_long", "en") == "This entry is too long."
+    assert MESSAGES.field_error("name", "unheard_of", "en") == "This entry is not valid."
 
 
 FORM_FIELDS = {
@@ -123,7 +148,7 @@ def test_control_characters_are_refused_in_single_line_fields(char):
     with pytest.raises(ValidationError) as invalid:
         MembershipApplicationRequest.model_validate({**JSON_FIELDS, "name": f"Eri{char}ka"})
     errors = [{**e, "loc": ("body", *e["loc"])} for e in invalid.value.errors()]
-    assert [(e.field, e.message) for e in translate_errors(errors, "en")] == [
+    assert [(e.field, e.message) for e in translate_errors(errors, "en", MESSAGES)] == [
         ("name", "This entry contains control characters that are not allowed.")
     ]
 
@@ -132,7 +157,7 @@ def test_a_replacement_character_is_refused_as_text_that_was_not_utf8():
     with pytest.raises(ValidationError) as invalid:
         MembershipApplicationRequest.model_validate({**JSON_FIELDS, "name": "Eri\ufffdka"})
     errors = [{**e, "loc": ("body", *e["loc"])} for e in invalid.value.errors()]
-    assert [(e.field, e.message) for e in translate_errors(errors, "de")] == [
+    assert [(e.field, e.message) for e in translate_errors(errors, "de", MESSAGES)] == [
         ("name", "Diese Angabe enthält Zeichen, die nicht gelesen werden konnten.")
     ]
 
@@ -155,8 +180,8 @@ def test_invalid_input_is_explained_per_field_in_german_and_english():
             {"name": "", "email": "not-an-address", "membership_type": "club"}
         )
     errors = [{**e, "loc": ("body", *e["loc"])} for e in invalid.value.errors()]
-    german = {e.field: e.message for e in translate_errors(errors, "de")}
-    english = {e.field: e.message for e in translate_errors(errors, "en")}
+    german = {e.field: e.message for e in translate_errors(errors, "de", MESSAGES)}
+    english = {e.field: e.message for e in translate_errors(errors, "en", MESSAGES)}
     assert german["name"] == "Bitte geben Sie Ihren Namen an."
     assert german["email"] == "Bitte geben Sie eine gültige E-Mail-Adresse an."
     assert german["membership_type"] == "Bitte wählen Sie Unternehmen oder Einzelperson."

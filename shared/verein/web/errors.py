@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from verein.web.i18n import Language, field_error, translate
+from verein.web.i18n import COMMON, Catalogue, Language
 
 _KIND_BY_PYDANTIC_TYPE = {
     "missing": "missing",
@@ -27,16 +27,19 @@ class FieldError:
     message: str
 
 
-def translate_errors(errors: Iterable[Mapping[str, Any]], language: Language) -> list[FieldError]:
+def translate_errors(
+    errors: Iterable[Mapping[str, Any]], language: Language, messages: Catalogue = COMMON
+) -> list[FieldError]:
+    """One message per field, from ``messages`` (a feature's texts for its own fields)."""
     result: list[FieldError] = []
     for error in errors:
         location = [str(part) for part in error.get("loc", ()) if part != "body"]
         kind = _KIND_BY_PYDANTIC_TYPE.get(str(error.get("type")), "invalid")
         if kind == "body" or not location or location[0].isdigit():
-            result.append(FieldError("", translate("error.body", language)))
+            result.append(FieldError("", messages.translate("error.body", language)))
             continue
         field = location[0]
         if any(e.field == field for e in result):
             continue  # one message per field is enough for a person
-        result.append(FieldError(field, field_error(field, kind, language)))
+        result.append(FieldError(field, messages.field_error(field, kind, language)))
     return result

@@ -41,9 +41,9 @@ def page(title: str, body: str, language: Language) -> str:
     )
 
 
-def message_page(title_key: str, body_key: str, language: Language, **values: str) -> str:
-    text = translate(body_key, language, **values)
-    return page(translate(title_key, language), f"<p>{escape(text)}</p>", language)
+def message_page(title: str, text: str, language: Language) -> str:
+    """A page that says one thing (thanks, or why a request was turned away)."""
+    return page(title, f"<p>{escape(text)}</p>", language)
 
 
 def error_summary(messages: list[str], language: Language) -> str:

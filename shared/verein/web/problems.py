@@ -6,15 +6,20 @@ Nothing here ever puts an exception's text or a stack trace into a response.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from verein.kernel.errors import CommandConflict, DomainRuleViolated
-from verein.web.errors import FieldError
+from verein.web.errors import FieldError, translate_errors
+from verein.web.html import HTML
 from verein.web.i18n import Language, translate
-from verein.web.requests import request_language
+from verein.web.requests import form_values, is_form_post, request_language
+
+if TYPE_CHECKING:
+    from verein.web.resolver import WebResolver
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -41,10 +46,14 @@ def problem(
     )
 
 
-def install_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
-    """Broken rules 409/404/422, conflicts 409, unknown routes 404; anything unexpected a 500
-    problem, logged with its traceback. (Bodies too large, undecodable or of a type we do not
-    read never get this far: see ``verein.web.screening``.)"""
+def install_error_handlers(app: WebResolver, logger: Logger) -> None:
+    """Invalid input 422, broken rules 409/404/422, conflicts 409, unknown routes 404; anything
+    unexpected a 500 problem, logged with its traceback. (Bodies too large, undecodable or of a
+    type we do not read never get this far: see ``verein.web.screening``.)"""
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Response[str]:
+        return invalid_input(app, error)
 
     @app.exception_handler(CommandConflict)
     def _conflict(_: CommandConflict) -> Response[str]:
@@ -54,7 +63,8 @@ def install_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
     @app.exception_handler(DomainRuleViolated)
     def _rule(violation: DomainRuleViolated) -> Response[str]:
         language = request_language(app)
-        return problem(violation.status, translate(violation.code, language), language=language)
+        title = app.messages.translate(violation.code, language)
+        return problem(violation.status, title, language=language)
 
     @app.not_found
     def _not_found(_: Exception) -> Response[str]:
@@ -66,3 +76,22 @@ def install_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
         logger.exception("unhandled error")
         language = request_language(app)
         return problem(500, translate("problem.internal", language), language=language)
+
+
+def invalid_input(app: WebResolver, error: RequestValidationError) -> Response[str]:
+    """A person's form post gets its form again with the messages (422); a page asked for with
+    an unusable query (e.g. a repeated ``?lang``) gets the page; anything else a problem."""
+    form_page = app.form_pages.get(str(app.current_event.raw_event.get("routeKey", "")))
+    if form_page is not None and app.current_event.request_context.http.method == "GET":
+        language = request_language(app)
+        return Response(200, HTML, form_page(language), headers={"Content-Language": language})
+    if form_page is not None and is_form_post(app):
+        values = form_values(app)
+        language = request_language(app, values.get("lang"))
+        errors = translate_errors(error.errors(), language, app.messages)
+        html = form_page(language, values, errors)
+        return Response(422, HTML, html, headers={"Content-Language": language})
+    language = request_language(app)
+    errors = translate_errors(error.errors(), language, app.messages)
+    title = translate("problem.validation", language)
+    return problem(422, title, errors=errors, language=language)

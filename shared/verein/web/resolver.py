@@ -11,14 +11,16 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein.web.html import HTML, PAGE_CSP, message_page
-from verein.web.i18n import negotiate, translate
+from verein.web.i18n import COMMON, negotiate, translate
 from verein.web.inputs import form_input
 from verein.web.problems import PROBLEM_JSON
+from verein.web.routing import FormPage, WebRouter
 from verein.web.screening import FORM, JSON, Limits, Rejection, media_type, screen
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
@@ -45,6 +47,26 @@ class WebResolver(APIGatewayHttpResolver):
         self.limits = limits
         self._admits = admits
         self._request: BaseProxyEvent | None = None
+        self.messages = COMMON
+        """The texts of every included router (``WebRouter.messages``), for error answers."""
+        self.form_pages: dict[str, FormPage] = {}
+
+    def include_router(self, router: Router, prefix: str | None = None) -> None:
+        if router.api_resolver is not None and router.api_resolver is not self:
+            # Its routes would read the other resolver's request and context.
+            raise ValueError("a router belongs to one resolver (one function)")
+        if isinstance(router, WebRouter):
+            self.messages = self.messages.merged(router.messages)
+            self.form_pages.update(router.form_pages)
+        super().include_router(router, prefix)
+
+    def serve(self, event: Mapping[str, Any], context: LambdaContext, ports: object) -> Any:
+        """``resolve`` with ``ports``, the adapters the routes use (``routing.ports``)."""
+        self.context["ports"] = ports
+        try:
+            return self.resolve(event, context)
+        finally:
+            self.context.clear()
 
     # Powertools keeps the request being handled in a class attribute (``BaseRouter``), shared
     # by every resolver in the process: right in Lambda (one request per process at a time),
@@ -88,7 +110,7 @@ def rejected(event: dict[str, Any], rejection: Rejection) -> dict[str, Any]:
     language = negotiate(query.get("lang"), headers.get("accept-language"))
     title = translate(rejection.message_key, language)
     if rejection.media_type == FORM:
-        content_type, body = HTML, message_page(rejection.message_key, "form.back", language)
+        content_type, body = HTML, message_page(title, translate("form.back", language), language)
     else:
         content_type = PROBLEM_JSON
         body = json.dumps(

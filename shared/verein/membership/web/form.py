@@ -10,9 +10,10 @@ from pydantic_core import PydanticCustomError
 
 from verein.membership.commands import ApplyForMembership
 from verein.membership.domain_events import MembershipType
+from verein.membership.web.messages import MESSAGES
 from verein.web.errors import FieldError
 from verein.web.html import error_summary, page
-from verein.web.i18n import Language, translate
+from verein.web.i18n import Language
 from verein.web.inputs import EmailAddress, SingleLineText, WebInput
 
 FORM_ACTION = "/membership/applications"
@@ -80,7 +81,7 @@ def render_form(
     def text_input(name: str, kind: str, required: bool) -> str:
         longest = MAX_LENGTH[name]
         return (
-            f'<label for="{name}">{escape(translate("field." + name, language))}'
+            f'<label for="{name}">{escape(MESSAGES.translate("field." + name, language))}'
             f"{field_note(name)}</label>"
             f'<input type="{kind}" id="{name}" name="{name}" maxlength="{longest}" '
             f'value="{escape(values.get(name, "")[:longest])}"{" required" if required else ""}'
@@ -91,12 +92,12 @@ def render_form(
     options = "".join(
         f'<label class="choice"><input type="radio" name="membership_type" value="{t.value}"'
         f"{' checked' if chosen == t.value else ''} required> "
-        f"{escape(translate('membership_type.' + t.value, language))}</label>"
+        f"{escape(MESSAGES.translate('membership_type.' + t.value, language))}</label>"
         for t in MembershipType
     )
     consent_checked = " checked" if values.get("privacy_consent") in ("on", "true", "1") else ""
     body = (
-        f"<p>{escape(translate('form.intro', language))}</p>"
+        f"<p>{escape(MESSAGES.translate('form.intro', language))}</p>"
         + error_summary([e.message for e in errors], language)
         + f'<form method="post" action="{FORM_ACTION}" accept-charset="utf-8" novalidate>'
         f'<input type="hidden" name="lang" value="{language}">'
@@ -104,13 +105,13 @@ def render_form(
         + text_input("email", "email", required=True)
         + text_input("organisation", "text", required=False)
         + f"<fieldset{invalid('membership_type')}><legend><strong>"
-        f"{escape(translate('field.membership_type', language))}</strong>"
+        f"{escape(MESSAGES.translate('field.membership_type', language))}</strong>"
         f"{field_note('membership_type')}</legend>{options}</fieldset>"
         f'<label class="choice"><input type="checkbox" name="privacy_consent" value="on"'
         f"{consent_checked} required{invalid('privacy_consent')}> "
-        f"{escape(translate('field.privacy_consent', language))}"
+        f"{escape(MESSAGES.translate('field.privacy_consent', language))}"
         f"{field_note('privacy_consent')}</label>"
-        f'<button type="submit">{escape(translate("form.submit", language))}</button>'
+        f'<button type="submit">{escape(MESSAGES.translate("form.submit", language))}</button>'
         "</form>"
     )
-    return page(translate("form.title", language), body, language)
+    return page(MESSAGES.translate("form.title", language), body, language)

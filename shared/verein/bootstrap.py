@@ -1,0 +1,134 @@
+"""The composition root: the one place that builds adapters and knows every feature.
+
+A function module builds one ``Adapters`` at import (``Adapters.from_environment``), so its
+settings are checked at cold start; each adapter is built on first use and then kept for the
+execution environment's life: an import stays cheap, and no client is ever built per request.
+Use cases and routes receive the adapters they need; tests build their own ``Adapters`` with
+fakes (or clients of a test backend) instead of resetting anything global.
+
+Adding a feature: its domain events, projections and (later) reactors are listed below, its
+routers are included by the function that serves them. Nothing else grows with it.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from verein.changes.dispatcher import Dispatcher
+from verein.changes.projection import Projection
+from verein.eventstore.port import EventStore
+from verein.kernel.keyed_hash import KeyedHash
+from verein.membership import feature as membership
+from verein.membership.intake import ApplicationIntake
+from verein.membership.views.store import MemberViews
+from verein.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+    from verein.eventstore.mapper import Mapper
+
+
+class Adapters:
+    """Every adapter the functions use, built lazily and once per ``Adapters``.
+
+    Pass an adapter to use it instead of building one (tests: in-memory fakes, a test backend's
+    client); what is not passed is built from ``settings`` when first asked for.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        dynamodb: DynamoDBClient | None = None,
+        event_store: EventStore | None = None,
+        member_views: MemberViews | None = None,
+        keyed_hash: KeyedHash | None = None,
+        application_intake: ApplicationIntake | None = None,
+    ) -> None:
+        self.settings = settings
+        given = {
+            "dynamodb": dynamodb,
+            "event_store": event_store,
+            "member_views": member_views,
+            "keyed_hash": keyed_hash,
+            "application_intake": application_intake,
+        }
+        # A cached_property is read from the instance dict first: a given adapter is "built".
+        self.__dict__.update({name: value for name, value in given.items() if value is not None})
+
+    @classmethod
+    def from_environment(cls, needs: tuple[str, ...] = ()) -> Adapters:
+        """For a function module, at import: ``needs`` names the settings it cannot start
+        without, so that a missing one fails the cold start rather than a request."""
+        return cls(Settings.from_environment(needs))
+
+    @cached_property
+    def dynamodb(self) -> DynamoDBClient:
+        import boto3  # noqa: PLC0415 - only functions that talk to DynamoDB pay for it
+        from botocore.config import Config  # noqa: PLC0415
+
+        # Standard retry mode backs off on throttling; the runner handles conflicts itself.
+        config = Config(retries={"mode": "standard", "max_attempts": 4})
+        return boto3.client("dynamodb", config=config)
+
+    @cached_property
+    def mapper(self) -> Mapper:
+        from verein.eventstore.mapper import Mapper  # noqa: PLC0415
+
+        return Mapper()
+
+    @cached_property
+    def event_store(self) -> EventStore:
+        from verein.eventstore.cache import HeadCachingEventStore  # noqa: PLC0415
+        from verein.eventstore.dynamodb import DynamoDBEventStore  # noqa: PLC0415
+
+        # The head cache lives as long as the execution environment: see eventstore/cache.py.
+        table = self.settings.event_store_table
+        return HeadCachingEventStore(DynamoDBEventStore(self.dynamodb, table, self.mapper))
+
+    @cached_property
+    def member_views(self) -> MemberViews:
+        from verein.membership.views.store import DynamoDBMemberViews  # noqa: PLC0415
+
+        return DynamoDBMemberViews(self.dynamodb, self.settings.views_table)
+
+    @cached_property
+    def keyed_hash(self) -> KeyedHash:
+        """The claim-key secret (the template's ``ClaimKeySecret``), read once: it is never
+        rotated, so keeping it for the execution environment's life is right."""
+        import boto3  # noqa: PLC0415
+
+        secret_id = self.settings.required(
+            self.settings.claim_key_secret_arn, "CLAIM_KEY_SECRET_ARN"
+        )
+        value = boto3.client("secretsmanager").get_secret_value(SecretId=secret_id)
+        return KeyedHash(value["SecretString"].encode())
+
+    @cached_property
+    def application_intake(self) -> ApplicationIntake:
+        """The public function's way to record applications (it has no rights on the store)."""
+        import boto3  # noqa: PLC0415
+        from botocore.config import Config  # noqa: PLC0415
+
+        from verein.membership.intake import LambdaApplicationIntake  # noqa: PLC0415
+
+        # Longer than the intake function's timeout (5 s), shorter than ours (10 s); a retry
+        # after a lost answer is safe (an application claims its e-mail address).
+        config = Config(read_timeout=8, retries={"mode": "standard", "max_attempts": 3})
+        name = self.settings.required(
+            self.settings.membership_intake_function, "MEMBERSHIP_INTAKE_FUNCTION"
+        )
+        return LambdaApplicationIntake(boto3.client("lambda", config=config), name)
+
+    @cached_property
+    def projections(self) -> tuple[Projection, ...]:
+        """Every view of every feature: kept current by the change stream, checked and rebuilt
+        by ``membership views verify|rebuild``."""
+        return (*membership.projections(self),)
+
+    @cached_property
+    def dispatcher(self) -> Dispatcher:
+        """The change stream's consumer: every projection and (soon) reactor."""
+        return Dispatcher(self.mapper, self.projections)

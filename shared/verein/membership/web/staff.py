@@ -1,0 +1,184 @@
+"""Membership's staff routes: members by status, a member with its history, notes.
+
+API Gateway's JWT authorizer guards every route; the function admits the staff group only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, cast
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from pydantic import BaseModel, ConfigDict, Field
+
+from verein.eventstore import CommandContext
+from verein.membership.commands import AddMemberNote
+from verein.membership.feature import MembershipPorts
+from verein.membership.usecases import IdempotencyKeyReused, add_member_note, member_history
+from verein.membership.views.store import InvalidCursor
+from verein.membership.views.summary import MemberSummary
+from verein.membership.web.messages import MESSAGES
+from verein.web.errors import FieldError
+from verein.web.inputs import MultiLineText
+from verein.web.openapi import problems
+from verein.web.problems import problem
+from verein.web.requests import request_language
+from verein.web.routing import WebRouter, ports
+
+router = WebRouter(MESSAGES)
+logger = Logger(child=True)
+
+
+def _ports() -> MembershipPorts:
+    return cast(MembershipPorts, ports(router))
+
+
+class MemberList(BaseModel):
+    status: str
+    count: int
+    """Members on this page."""
+    members: list[MemberSummary]
+    next_cursor: str | None
+    """Send as ``?after=`` for the next page; null on the last page."""
+
+
+class HistoryEntry(BaseModel):
+    version: int
+    event_type: str
+    schema_version: int
+    occurred_at: datetime
+    actor: str
+    correlation_id: str
+    data: dict[str, Any]
+
+
+class MemberDetail(BaseModel):
+    member_id: str
+    summary: MemberSummary | None
+    """None while the view has not caught up yet; the history is read from the store."""
+    history: list[HistoryEntry]
+
+
+MemberId = Annotated[str, Path(pattern="^[0-9a-f-]{36}$")]
+
+
+class NoteRequest(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    text: MultiLineText = Field(min_length=1, max_length=2000)
+
+
+class NoteReceipt(BaseModel):
+    member_id: str
+    version: int | None
+    already_received: bool
+
+
+def _staff_context() -> CommandContext:
+    request = cast(APIGatewayProxyEventV2, router.current_event)
+    claims = request.request_context.authorizer.jwt_claim or {}
+    return CommandContext(
+        correlation_id=logger.get_correlation_id() or "", actor=f"staff:{claims.get('sub', '?')}"
+    )
+
+
+@router.get(
+    "/staff/members",
+    summary="Members and applicants by status",
+    responses={
+        200: {"description": "One page", "content": {"application/json": {"model": MemberList}}},
+        **problems(401, 403, 422, 500),
+    },
+)
+def list_members(
+    status: Annotated[str, Query(pattern="^[a-z_]{1,32}$")] = "applied",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    after: Annotated[str | None, Query(max_length=120)] = None,
+) -> MemberList:
+    page = _ports().member_views.by_status(status, limit, after)
+    return MemberList(
+        status=status, count=len(page.members), members=page.members, next_cursor=page.next_cursor
+    )
+
+
+@router.get(
+    "/staff/members/<member_id>",
+    summary="One member with the history that built it",
+    responses={
+        200: {
+            "description": "The member",
+            "content": {"application/json": {"model": MemberDetail}},
+        },
+        **problems(401, 403, 404, 422, 500),
+    },
+)
+def get_member(member_id: MemberId) -> Response[Any]:
+    history = member_history(_ports().event_store, member_id)
+    if not history:
+        language = request_language(router)
+        return problem(404, MESSAGES.translate("problem.not_found", language), language=language)
+    detail = MemberDetail(
+        member_id=member_id,
+        summary=_ports().member_views.get(member_id),
+        history=[
+            HistoryEntry(
+                version=e.version,
+                event_type=e.payload.event_type,
+                schema_version=e.payload.schema_version,
+                occurred_at=e.metadata.occurred_at,
+                actor=e.metadata.actor,
+                correlation_id=e.metadata.correlation_id,
+                data=e.payload.model_dump(mode="json"),
+            )
+            for e in history
+        ],
+    )
+    return Response(200, "application/json", detail.model_dump(mode="json"))
+
+
+@router.post(
+    "/staff/members/<member_id>/notes",
+    summary="Add a staff note to a membership",
+    responses={
+        202: {
+            "description": "Note stored (or already stored under this key)",
+            "content": {"application/json": {"model": NoteReceipt}},
+        },
+        **problems(400, 401, 403, 404, 409, 413, 415, 422, 500),
+    },
+)
+def add_note(
+    member_id: MemberId,
+    note: Annotated[NoteRequest, Body()],
+    idempotency_key: Annotated[str | None, Header(alias="idempotency-key", max_length=100)] = None,
+) -> Response[Any]:
+    added = add_member_note(
+        _ports().event_store,
+        _ports().keyed_hash,
+        member_id,
+        AddMemberNote(text=note.text),
+        _staff_context(),
+        idempotency_key=idempotency_key,
+    )
+    receipt = NoteReceipt(
+        member_id=member_id, version=added.version, already_received=added.already_received
+    )
+    return Response(202, "application/json", receipt.model_dump(mode="json"))
+
+
+@router.exception_handler(IdempotencyKeyReused)
+def idempotency_key_reused(_: IdempotencyKeyReused) -> Response[str]:
+    language = request_language(router)
+    title = MESSAGES.translate("problem.idempotency_key_reused", language)
+    return problem(422, title, errors=[FieldError("idempotency-key", title)], language=language)
+
+
+@router.exception_handler(InvalidCursor)
+def invalid_cursor(_: InvalidCursor) -> Response[str]:
+    language = request_language(router)
+    errors = [FieldError("after", MESSAGES.field_error("after", "invalid", language))]
+    title = MESSAGES.translate("problem.validation", language)
+    return problem(422, title, errors=errors, language=language)
