@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT   ?= 3000
 DATA   ?= .local
 
-.PHONY: setup run test test-fast lint typecheck cfn-lint pytest bench sam-validate build deploy clean
+.PHONY: setup run test test-fast lint typecheck cfn-lint pytest bench smoke sam-validate build deploy clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
@@ -40,6 +40,12 @@ cfn-lint: setup
 
 pytest: setup
 	$(BIN)/pytest
+
+## Smoke test of a running system: URL=<api url> and one of STACK=<deployed stack> (makes a
+## temporary staff user there), DATA=<local data dir> (default .local), or SMOKE_STAFF_TOKEN.
+smoke: setup
+	@test -n "$(URL)" || (echo "usage: make smoke URL=<api url> [STACK=<stack name>]" >&2; exit 2)
+	$(BIN)/python -m tests.smoke --url "$(URL)" $(if $(STACK),--stack "$(STACK)",$(if $(SMOKE_STAFF_TOKEN),,--data-dir "$(DATA)"))
 
 ## Cost and speed of the event store (a benchmark, not a test).
 bench: setup

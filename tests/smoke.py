@@ -1,0 +1,199 @@
+"""Smoke test of a running system, deployed or local: `make smoke URL=... [STACK=... | DATA=...]`.
+
+Walks the main flows end to end over HTTP, as a person and a staff script would, and stops
+at the first step that fails (exit status 1, with what was expected and what came back).
+Every later feature adds its main flow here.
+
+A staff token comes from, in this order:
+- ``--token`` (or ``SMOKE_STAFF_TOKEN``);
+- ``--stack NAME``: a deployed stack. A temporary staff user is made in its user pool with the
+  shell's AWS credentials (Cognito admin calls), signed in, and deleted at the end, so no
+  password is stored anywhere;
+- ``--data-dir DIR``: a local stack (``make run``) started with that data dir; its local key
+  signs the token.
+
+The applicant's address is at Amazon SES's mailbox simulator (``success+...``): mail sent to
+it is accepted and dropped, so a smoke run never mails a person nor hurts the sender's
+reputation. Its application stays in the register as an applicant named "Smoke Test".
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+SIMULATOR = "simulator.amazonses.com"
+PROJECTION_WAIT_S = 30.0
+
+
+class SmokeFailed(Exception):
+    pass
+
+
+def expect(condition: bool, what: str, response: httpx.Response | None = None) -> None:
+    if not condition:
+        seen = f" (HTTP {response.status_code}: {response.text[:300]})" if response else ""
+        raise SmokeFailed(f"{what}{seen}")
+
+
+@dataclass
+class Smoke:
+    http: httpx.Client
+    staff: dict[str, str]
+    run_id: str
+
+    def step(self, name: str, action: Callable[[], str | None]) -> None:
+        started = time.monotonic()
+        detail = action()
+        took = (time.monotonic() - started) * 1000
+        print(f"ok  {name} ({took:.0f} ms){': ' + detail if detail else ''}", flush=True)
+
+
+def membership_flow(smoke: Smoke) -> None:
+    """Apply, see the application as staff, add a note (twice under one key), read it back."""
+    http, staff = smoke.http, smoke.staff
+    member: dict[str, str] = {}
+
+    def form() -> None:
+        page = http.get("/membership/apply", params={"lang": "de"})
+        expect(page.status_code == 200, "the application form answers 200", page)
+        expect('action="/membership/applications"' in page.text, "the form posts", page)
+
+    def apply() -> str:
+        application = {
+            "name": "Smoke Test",
+            "email": f"success+{smoke.run_id}@{SIMULATOR}",
+            "organisation": "Smoke GmbH",
+            "membership_type": "company",
+            "privacy_consent": True,
+        }
+        reply = http.post("/membership/applications", json=application)
+        expect(reply.status_code == 202, "an application is accepted with 202", reply)
+        expect(not reply.json()["already_received"], "a new address is a new application", reply)
+        member["id"] = reply.json()["application_id"]
+        return member["id"]
+
+    def refused_without_token() -> None:
+        reply = http.get("/staff/members")
+        expect(reply.status_code == 401, "staff routes refuse a caller without a token", reply)
+
+    def seen_by_staff() -> str:
+        deadline = time.monotonic() + PROJECTION_WAIT_S
+        while True:
+            reply = http.get(f"/staff/members/{member['id']}", headers=staff)
+            expect(reply.status_code == 200, "staff read the application", reply)
+            summary = reply.json()["summary"]
+            if summary is not None:
+                expect(summary["status"] == "applied", "the application is listed as applied")
+                return "projected"
+            expect(time.monotonic() < deadline, f"the views show it within {PROJECTION_WAIT_S}s")
+            time.sleep(0.5)
+
+    def note() -> None:
+        key = [("idempotency-key", f"smoke-{smoke.run_id}")]
+        headers = {**staff, **dict(key)}
+        body = {"text": "Smoke test: note"}
+        first = http.post(f"/staff/members/{member['id']}/notes", json=body, headers=headers)
+        expect(first.status_code == 202 and first.json()["version"] == 2, "a note is added", first)
+        again = http.post(f"/staff/members/{member['id']}/notes", json=body, headers=headers)
+        expect(again.json().get("already_received") is True, "a retried note is stored once", again)
+
+    def history() -> None:
+        reply = http.get(f"/staff/members/{member['id']}", headers=staff)
+        kinds = [entry["event_type"] for entry in reply.json()["history"]]
+        expect(kinds == ["MembershipApplied", "MemberNoteAdded"], f"the history, not {kinds}")
+
+    smoke.step("membership: the form is served", form)
+    smoke.step("membership: apply", apply)
+    smoke.step("staff: no token, no access", refused_without_token)
+    smoke.step("staff: the application is seen", seen_by_staff)
+    smoke.step("staff: add a note, retry it", note)
+    smoke.step("staff: the history has both", history)
+
+
+FLOWS = (membership_flow,)
+"""Each feature's main flow, in order."""
+
+
+@contextmanager
+def temporary_staff_user(stack: str) -> Iterator[str]:
+    """A staff user in the stack's user pool for the length of the run; its ID token."""
+    import boto3  # noqa: PLC0415 - only a run against AWS needs it
+
+    outputs = _stack_outputs(boto3.client("cloudformation"), stack)
+    pool, client_id = outputs["StaffUserPoolId"], outputs["StaffUserPoolClientId"]
+    cognito = boto3.client("cognito-idp")
+    username = f"smoke+{uuid.uuid4().hex[:12]}@{SIMULATOR}"
+    password = secrets.token_urlsafe(24) + "aA1!"
+    cognito.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS")
+    try:
+        cognito.admin_set_user_password(
+            UserPoolId=pool, Username=username, Password=password, Permanent=True
+        )
+        cognito.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName="staff")
+        answer = cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+        yield answer["AuthenticationResult"]["IdToken"]
+    finally:
+        cognito.admin_delete_user(UserPoolId=pool, Username=username)
+
+
+def _stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
+    described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+
+@contextmanager
+def staff_token(args: argparse.Namespace) -> Iterator[str]:
+    if args.token:
+        yield args.token
+    elif args.stack:
+        with temporary_staff_user(args.stack) as token:
+            yield token
+    elif args.data_dir:
+        from local_aws.jwt_auth import LocalCognito  # noqa: PLC0415 - local runs only
+
+        yield LocalCognito(args.data_dir).issue_token(groups=("staff",), ttl=600)
+    else:
+        raise SmokeFailed("no staff token: give --token, --stack or --data-dir")
+
+
+def run(args: argparse.Namespace) -> int:
+    base_url = args.url.rstrip("/")
+    print(f"smoke test of {base_url}", flush=True)
+    try:
+        with staff_token(args) as token, httpx.Client(base_url=base_url, timeout=30) as http:
+            smoke = Smoke(http, {"Authorization": f"Bearer {token}"}, uuid.uuid4().hex[:12])
+            for flow in FLOWS:
+                flow(smoke)
+    except (SmokeFailed, httpx.HTTPError) as failure:
+        print(f"FAILED: {failure}", file=sys.stderr)
+        return 1
+    print("smoke test passed")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="smoke", description=__doc__.split("\n")[0])
+    parser.add_argument("--url", required=True, help="the API's base URL")
+    parser.add_argument("--token", default=os.environ.get("SMOKE_STAFF_TOKEN") or None)
+    parser.add_argument("--stack", help="a deployed stack: make a temporary staff user there")
+    parser.add_argument("--data-dir", help="a local stack's data dir: sign a local token")
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
