@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT   ?= 3000
 DATA   ?= .local
 
-.PHONY: setup run test test-fast lint typecheck cfn-lint pytest bench smoke sam-validate build deploy clean
+.PHONY: setup run test test-fast lint typecheck cfn-lint workflow-lint pytest bench smoke sam-validate build deploy clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
@@ -22,7 +22,7 @@ run: setup
 	$(BIN)/membership local --port $(PORT) --data-dir $(DATA)
 
 ## Lint, type-check, lint the template, run every test.
-test: lint typecheck cfn-lint pytest
+test: lint typecheck cfn-lint workflow-lint pytest
 
 ## Unit and contract tests on the in-memory adapters: seconds, no backend, no stack.
 test-fast: setup
@@ -36,7 +36,13 @@ typecheck: setup
 	$(BIN)/mypy
 
 cfn-lint: setup
-	$(BIN)/cfn-lint infra/template.yaml
+	$(BIN)/cfn-lint infra/template.yaml infra/bootstrap/*.yaml
+
+## GitHub workflows: schema (check-jsonschema's vendored github-workflow schema) and security
+## audits (zizmor), both offline.
+workflow-lint: setup
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --strict-collection --no-progress .github/workflows
 
 pytest: setup
 	$(BIN)/pytest

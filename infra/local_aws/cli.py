@@ -58,7 +58,10 @@ class LocalStack:
     The backend snapshots its tables every ``snapshot_after`` journaled writes (and on a clean
     stop); the views come back from the snapshot unless the code of the stream-fed functions
     or the views' table definitions changed since, or ``rebuild_views`` asks for it: then they
-    are re-projected from the event store.
+    are re-projected from the event store into an empty views table (no control item: the
+    projector writes generation 1, see ``verein.changes.rebuild``). A snapshot's views come
+    back with their control item, so the generation ``membership views rebuild`` switched to
+    stays served.
     """
 
     def __init__(
@@ -426,7 +429,8 @@ def _parser() -> argparse.ArgumentParser:
     local.add_argument(
         "--rebuild-views",
         action="store_true",
-        help="re-project the views from the event store instead of restoring them",
+        help="re-project the views (as generation 1) from the event store instead of "
+        "restoring them",
     )
     local_commands = local.add_subparsers(dest="local_command")
     token = local_commands.add_parser("token", help="print a staff token (JWT)")

@@ -33,6 +33,10 @@ from tests.iam_eval import (
     table_arn,
 )
 from tests.samples import FORM, JSON_APPLICATION
+from verein.changes.rebuild import Timing, rebuild
+from verein.eventstore.dynamodb import DynamoDBEventStore
+from verein.membership.views.projector import MemberDirectoryProjector
+from verein.membership.views.store import DynamoDBMemberViews
 
 EVENT_STORE = "EventStoreTable"
 VIEWS = "ViewsTable"
@@ -361,17 +365,47 @@ def test_the_staff_function_may_make_every_request_of_staff_work(api, aws, recor
         assert api.post_note(member_id, "Telefonat", headers=retry).json()["already_received"]
         assert api.post_note(member_id, "Unterlagen erhalten").json()["version"] == 3
 
-    requests = requests_of(calls, keys)
+    rebuild_views(aws)  # the staff read generation 2 from now on: keys g2#...
+    with recorder.capture() as later:
+        assert api.staff_get("/staff/members?status=applied").json()["count"] == 1
+        assert api.staff_get(f"/staff/members/{member_id}").json()["summary"]["note_count"] == 2
+
+    requests = requests_of(calls + later, keys)
     assert_allowed(staff, requests)
     done = {(r.action, r.resource, key_family(r)) for r in requests}
     assert {
+        ("dynamodb:GetItem", table_arn(VIEWS), "views"),
         ("dynamodb:Query", table_arn(VIEWS, "by_list"), "members"),
+        ("dynamodb:Query", table_arn(VIEWS, "by_list"), "g2"),
         ("dynamodb:GetItem", table_arn(VIEWS), "member"),
+        ("dynamodb:GetItem", table_arn(VIEWS), "g2"),
         ("dynamodb:Query", table_arn(EVENT_STORE), "member"),
         ("dynamodb:PutItem", table_arn(EVENT_STORE), "member"),
         ("dynamodb:PutItem", table_arn(EVENT_STORE), "claim"),
         ("dynamodb:GetItem", table_arn(EVENT_STORE), "claim"),
     } <= done
+
+
+def rebuild_views(aws) -> None:
+    """``membership views rebuild`` (with the operator's rights, not a function's)."""
+    store = DynamoDBEventStore(aws.dynamodb, aws.event_store_table)
+    projector = MemberDirectoryProjector(store, DynamoDBMemberViews(aws.dynamodb, aws.views_table))
+    rebuild(store, [projector], timing=Timing(retire_after_s=0))
+
+
+def start_building(aws) -> None:
+    control = DynamoDBMemberViews(aws.dynamodb, aws.views_table).generations
+    state = control.read()
+    control.write(state, state.following(building=state.current + 1, owner="test"))
+
+
+CONTROL = {"pk": s("views#control"), "sk": s("membership.directory")}
+G2_MEMBER = f"g2#{MEMBER}"
+
+
+def switch_generations(table: str = VIEWS) -> tuple[str, dict[str, Any]]:
+    item = {**CONTROL, "current": {"N": "2"}, "revision": {"N": "9"}}
+    return ("PutItem", {"TableName": table, "Item": item})
 
 
 HOSTILE_TO_THE_STAFF_FUNCTION = {
@@ -403,6 +437,19 @@ HOSTILE_TO_THE_STAFF_FUNCTION = {
         "DeleteItem",
         {"TableName": VIEWS, "Key": {"pk": s(MEMBER), "sk": s("summary")}},
     ),
+    "write a summary of another generation": (
+        "PutItem",
+        {"TableName": VIEWS, "Item": {"pk": s(G2_MEMBER), "sk": s("summary")}},
+    ),
+    "switch the served generation": switch_generations(),
+    "read a views item outside the known families": (
+        "GetItem",
+        {"TableName": VIEWS, "Key": {"pk": s("gathering#1"), "sk": s("summary")}},
+    ),
+    "list by another index partition": (
+        "Query",
+        query(VIEWS, "list_pk", "gatherings#open", IndexName="by_list"),
+    ),
 }
 
 
@@ -426,6 +473,7 @@ def test_the_projector_may_make_every_request_of_projecting(api, aws, recorder, 
     with recorder.capture() as calls:
         # The note's commit before the application's: the projector reads the gap from the store.
         assert api.project([note]) == {"batchItemFailures": []}
+        start_building(aws)  # from now on into generations 1 and 2
         assert api.project(records) == {"batchItemFailures": []}
 
     requests = requests_of(calls, keys)
@@ -435,6 +483,9 @@ def test_the_projector_may_make_every_request_of_projecting(api, aws, recorder, 
         "dynamodb:PutItem",
         "dynamodb:Query",
     }
+    writes = {key_family(r) for r in requests if r.action == "dynamodb:PutItem"}
+    assert writes == {"member", "g2"}
+    assert ("dynamodb:GetItem", "views") in {(r.action, key_family(r)) for r in requests}
 
 
 HOSTILE_TO_THE_PROJECTOR = {
@@ -447,6 +498,28 @@ HOSTILE_TO_THE_PROJECTOR = {
         {"TableName": VIEWS, "Key": {"pk": s(MEMBER), "sk": s("summary")}},
     ),
     "scan the views": ("Scan", {"TableName": VIEWS}),
+    "switch the served generation": switch_generations(),
+    "delete a summary of another generation": (
+        "DeleteItem",
+        {"TableName": VIEWS, "Key": {"pk": s(G2_MEMBER), "sk": s("summary")}},
+    ),
+    "overwrite a summary and get the old one back": (
+        "PutItem",
+        {
+            "TableName": VIEWS,
+            "Item": {"pk": s(G2_MEMBER), "sk": s("summary")},
+            "ReturnValues": "ALL_OLD",
+        },
+    ),
+    "batch-write summaries (unconditional)": (
+        "BatchWriteItem",
+        {"RequestItems": {VIEWS: [{"PutRequest": {"Item": {"pk": s(MEMBER), "sk": s("x")}}}]}},
+    ),
+    "read a views item outside the known families": (
+        "GetItem",
+        {"TableName": VIEWS, "Key": {"pk": s("gathering#1"), "sk": s("summary")}},
+    ),
+    "query the views table": ("Query", query(VIEWS, "pk", MEMBER)),
 }
 
 

@@ -12,7 +12,24 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.samples import application
+from verein.changes.rebuild import (
+    Generations,
+    GenerationsChanged,
+    GenerationSwitchLost,
+    RebuildInProgress,
+    Timing,
+    rebuild,
+    verify,
+)
+from verein.eventstore import CommandContext
+from verein.eventstore.mapper import Mapper
+from verein.eventstore.memory import InMemoryEventStore
+from verein.kernel.keyed_hash import KeyedHash
+from verein.membership.commands import AddMemberNote
 from verein.membership.domain_events import MembershipType
+from verein.membership.usecases import add_member_note, apply_for_membership
+from verein.membership.views.projector import MemberDirectoryProjector
 from verein.membership.views.store import (
     LIST_INDEX,
     DynamoDBMemberViews,
@@ -24,6 +41,9 @@ from verein.membership.views.store import (
 from verein.membership.views.summary import MemberSummary
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+CONTEXT = CommandContext(correlation_id="c", actor="test")
+KEYS = KeyedHash(b"k" * 32)
+NOW = 1_800_000_000.0
 
 
 class PagesLikeDynamoDB:
@@ -256,3 +276,304 @@ def test_by_status_refuses_a_cursor_it_did_not_hand_out(views, cursor):
 def test_by_status_needs_a_positive_limit(views, limit):
     with pytest.raises(ValueError, match="limit"):
         views.by_status("applied", limit=limit)
+
+
+# --- generations -----------------------------------------------------------------------------
+#
+# Readers (get, by_status without a generation) read the control item's ``current``; the
+# projector writes every live generation; rebuild builds, verifies, switches, deletes.
+
+
+def start_building(views: MemberViews, owner: str = "other", lease_until: float = NOW) -> int:
+    state = views.generations.read()
+    views.generations.write(
+        state, state.following(building=state.current + 1, owner=owner, lease_until=lease_until)
+    )
+    return state.current + 1
+
+
+def no_wait() -> Timing:
+    return Timing(retire_after_s=0, clock=lambda: NOW, sleep=lambda _: None)
+
+
+def test_a_table_without_a_control_item_serves_generation_1(views):
+    assert views.generations.read() == Generations(current=1, building=None, revision=0)
+    first = summary(1)
+    views.save(first, expected_position=0)
+    assert views.get(first.member_id, generation=1) == first
+    assert views.by_status("applied", generation=1).members == [first]
+    assert views.get(first.member_id, generation=2) is None
+
+
+def test_generations_are_isolated_and_readers_see_only_the_current_one(views):
+    old = summary(1)
+    views.save(old, expected_position=0)
+    building = start_building(views)
+    new = old.model_copy(update={"applicant_name": "New logic"})
+    views.save(new, expected_position=0, generation=building)
+    other = summary(2, status="member")
+    views.save(other, expected_position=0, generation=building)
+    assert views.get(old.member_id) == old
+    assert views.by_status("applied").members == [old]
+    assert views.by_status("member").members == []
+    assert views.get(old.member_id, generation=building) == new
+    assert views.by_status("member", generation=building).members == [other]
+    # positions are per generation: each generation's condition sees only its own view
+    with pytest.raises(ViewChangedConcurrently):
+        views.save(new, expected_position=0, generation=building)
+    views.save(new.model_copy(update={"position": 2}), expected_position=1)
+    assert views.get(old.member_id, generation=building) == new
+
+
+def test_a_switch_makes_every_reader_see_the_new_generation_at_once(views):
+    old = summary(1)
+    views.save(old, expected_position=0)
+    building = start_building(views)
+    new = old.model_copy(update={"applicant_name": "New logic"})
+    views.put_many([new], generation=building)
+    state = views.generations.read()
+    views.generations.write(state, state.following(current=building, building=None, owner=None))
+    assert views.get(old.member_id) == new
+    assert views.by_status("applied").members == [new]
+    page = views.by_status("applied", limit=1)  # cursors carry no generation
+    assert page.next_cursor is None
+
+
+def test_a_control_write_at_a_stale_revision_fails_and_changes_nothing(views):
+    start_building(views, owner="first")
+    read_by_both = views.generations.read()
+    switched = read_by_both.following(current=2, building=None, owner=None)
+    views.generations.write(read_by_both, switched)
+    with pytest.raises(GenerationsChanged):  # the second writer decided on the same state
+        views.generations.write(read_by_both, read_by_both.following(owner="second"))
+    assert views.generations.read() == switched
+    with pytest.raises(GenerationsChanged):  # a first write expects no item at all
+        views.generations.write(Generations(), Generations(current=7, revision=1))
+    assert views.generations.read() == switched
+
+
+def test_threads_racing_to_begin_a_build_let_exactly_one_win(views):
+    state = views.generations.read()
+    barrier = threading.Barrier(8)
+    winners: list[str] = []
+
+    def begin(owner: str) -> None:
+        barrier.wait()
+        try:
+            views.generations.write(state, state.following(building=2, owner=owner))
+            winners.append(owner)
+        except GenerationsChanged:
+            pass
+
+    threads = [threading.Thread(target=begin, args=(f"r{n}",)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(winners) == 1
+    assert views.generations.read().owner == winners[0]
+
+
+def test_put_many_writes_only_into_the_building_generation(views):
+    members = [summary(n) for n in range(30)]  # more than one BatchWriteItem
+    with pytest.raises(ValueError, match="not being built"):
+        views.put_many(members, generation=1)
+    assert views.by_status("applied").members == []
+    building = start_building(views)
+    views.put_many(members, generation=building)
+    stored = views.get_many([m.member_id for m in members] + [str(uuid.uuid4())], building)
+    assert stored == {m.member_id: m for m in members}
+    assert views.get_many([m.member_id for m in members], 1) == {}
+
+
+def test_drop_deletes_one_generation_and_refuses_live_ones(views):
+    kept = summary(1)
+    views.save(kept, expected_position=0)
+    building = start_building(views)
+    views.put_many([summary(n) for n in range(30)], generation=building)
+    for generation in (1, building):
+        with pytest.raises(ValueError, match="live"):
+            views.drop(generation)
+    state = views.generations.read()
+    views.generations.write(state, state.following(building=None, owner=None))
+    assert views.drop(building) == 30
+    assert views.get_many([summary(n).member_id for n in range(30)], building) == {}
+    assert views.by_status("applied", generation=building).members == []
+    assert views.get(kept.member_id) == kept
+    assert views.generations.read().current == 1
+
+
+# --- the projector and rebuild on every adapter ----------------------------------------------
+
+
+def populated(count: int = 5) -> tuple[InMemoryEventStore, list[str]]:
+    store = InMemoryEventStore()
+    ids = [
+        apply_for_membership(store, KEYS, application(n), CONTEXT).application_id
+        for n in range(count)
+    ]
+    for member_id in ids[::2]:
+        add_member_note(store, KEYS, member_id, AddMemberNote(text="called"), CONTEXT)
+    return store, ids
+
+
+def project(store: InMemoryEventStore, views: MemberViews, items=None) -> MemberDirectoryProjector:
+    projector = MemberDirectoryProjector(store, views)
+    for item in store.appended if items is None else items:
+        projector.apply(Mapper().recorded_events(item))
+    return projector
+
+
+def expected_directory(store: InMemoryEventStore) -> dict[str, MemberSummary]:
+    reference = InMemoryMemberViews()
+    project(store, reference)
+    return dict(reference.summaries)
+
+
+def test_the_projector_writes_every_live_generation(views):
+    store, ids = populated(2)
+    project(store, views, store.appended[:1])
+    building = start_building(views)
+    project(store, views)  # the rest, and the first again: each generation by its position
+    expected = expected_directory(store)
+    assert views.get_many(ids, 1) == expected
+    assert views.get_many(ids, building) == expected
+
+
+def test_rebuild_fills_verifies_switches_and_deletes_the_old_generation(views):
+    store, ids = populated()
+    projector = project(store, views)
+    tampered = views.get(ids[1])
+    views.save(tampered.model_copy(update={"applicant_name": "Mallory"}), tampered.position)
+    steps: list[str] = []
+    report = rebuild(store, [projector], segments=2, on_step=steps.append, timing=no_wait())
+    assert [(d.key, d.problem) for d in report.differences] == [(f"member#{ids[1]}", "different")]
+    assert [(s.old, s.new, s.repaired, s.deleted) for s in report.switches] == [(1, 2, 0, 5)]
+    assert views.generations.read() == Generations(current=2, revision=3)  # begin, switch, forget
+    assert views.get_many(ids, 2) == expected_directory(store)
+    assert views.get(ids[1]) == tampered
+    assert views.get_many(ids, 1) == {}  # deleted
+    assert verify(store, [projector]).differences == []
+    assert steps == [
+        "membership.directory: building generation 2",
+        "membership.directory: generation 2 verified and now served (was 1)",
+        "membership.directory: generation 1 deleted (5 items)",
+    ]
+    rebuild(store, [projector], timing=no_wait())  # and again: generation 3
+    assert views.generations.read().current == 3
+    assert views.get_many(ids, 3) == expected_directory(store)
+
+
+def test_readers_get_the_old_generation_until_the_switch_and_nothing_live_is_lost(views):
+    store, ids = populated()
+    projector = project(store, views)
+    old = views.get(ids[0])
+    views.save(old.model_copy(update={"applicant_name": "Old logic"}), old.position)
+    seen: list[tuple[str, list[str]]] = []
+    late: list[str] = []
+
+    one_at_a_time = threading.Lock()  # the segments report from their own threads
+
+    def meanwhile(progress) -> None:
+        with one_at_a_time:
+            names = [s.applicant_name for s in views.by_status("applied").members]
+            seen.append((progress.phase, names))
+            if progress.phase == "build" and not late:  # the service goes on meanwhile
+                before = len(store.appended)
+                application_id = apply_for_membership(store, KEYS, application(9), CONTEXT)
+                late.append(application_id.application_id)
+                add_member_note(store, KEYS, ids[1], AddMemberNote(text="meanwhile"), CONTEXT)
+                project(store, views, store.appended[before:])
+
+    rebuild(store, [projector], segments=2, on_progress=meanwhile, timing=no_wait())
+    assert seen and all("Old logic" in names for _, names in seen)
+    assert all("Person 9" in names for _, names in seen[1:])
+    assert views.get(ids[0]).applicant_name == "Person 0"
+    assert views.get_many([*ids, *late], 2) == expected_directory(store)
+    assert views.get(ids[1]).note_count == 1
+    assert verify(store, [projector]).differences == []
+
+
+def test_a_second_rebuild_fails_while_the_first_holds_its_lease(views):
+    store, _ = populated(2)
+    projector = project(store, views)
+    start_building(views, owner="first", lease_until=NOW + 1)
+    before = views.generations.read()
+    with pytest.raises(RebuildInProgress, match="another rebuild is building generation 2"):
+        rebuild(store, [projector], timing=no_wait())
+    assert views.generations.read() == before
+
+
+def test_an_abandoned_build_is_taken_over_and_its_leftovers_repaired(views):
+    store, ids = populated()
+    projector = project(store, views)
+    building = start_building(views, owner="crashed", lease_until=NOW - 1)
+    wrong = views.get(ids[0]).model_copy(update={"applicant_name": "half-built"})
+    views.put_many([wrong], generation=building)
+    steps: list[str] = []
+    rebuild(store, [projector], on_step=steps.append, timing=no_wait())
+    assert (
+        steps[0] == "membership.directory: building generation 2 (taking over an abandoned build)"
+    )
+    assert views.generations.read().current == building
+    assert views.get_many(ids, building) == expected_directory(store)
+
+
+def test_a_switch_loses_cleanly_to_a_rebuild_that_took_over(views):
+    store, ids = populated()
+    projector = project(store, views)
+
+    one_at_a_time = threading.Lock()
+
+    def take_over(progress) -> None:
+        with one_at_a_time:
+            state = views.generations.read()
+            if progress.phase == "verify" and state.owner != "thief":
+                views.generations.write(state, state.following(owner="thief"))
+
+    with pytest.raises(GenerationSwitchLost, match="no longer this rebuild's"):
+        rebuild(store, [projector], on_progress=take_over, timing=no_wait())
+    state = views.generations.read()
+    assert (state.current, state.building, state.owner) == (1, 2, "thief")
+    assert views.get_many(ids, 1) == expected_directory(store)  # still served, untouched
+
+
+def test_a_failed_rebuild_lets_the_next_one_take_over_at_once(views):
+    store, ids = populated()
+    projector = project(store, views)
+
+    def crash(progress) -> None:
+        raise RuntimeError("the network went away")
+
+    with pytest.raises(RuntimeError, match="network"):
+        rebuild(store, [projector], on_progress=crash, timing=no_wait())
+    state = views.generations.read()
+    assert (state.current, state.building, state.lease_until) == (1, 2, 0.0)
+    rebuild(store, [projector], timing=no_wait())
+    assert views.generations.read().current == 2
+
+
+def test_a_retired_generation_left_behind_is_deleted_by_the_next_rebuild(views):
+    store, ids = populated()
+    projector = project(store, views)
+    state = views.generations.read()
+    views.generations.write(state, state.following(building=2, owner="x"))
+    for member_id in ids:  # built, switched to, then the rebuild stopped
+        projector.repair(next(s for s in store.read_all() if s.stream_id.endswith(member_id)), 2)
+    state = views.generations.read()
+    views.generations.write(
+        state,
+        state.following(current=2, building=None, owner=None, retired=1, retired_until=NOW),
+    )
+    slept: list[float] = []
+    clock = iter([NOW - 5, *[NOW + 1] * 20])
+    timing = Timing(retire_after_s=0, clock=lambda: next(clock), sleep=slept.append)
+    steps: list[str] = []
+    rebuild(store, [projector], on_step=steps.append, timing=timing)
+    assert slept == [5]  # the old generation's readers got their time
+    assert steps[:2] == [
+        "membership.directory: deleting generation 1 in 5 s",
+        "membership.directory: generation 1 deleted (5 items)",
+    ]
+    assert views.generations.read().current == 3
+    assert views.get_many(ids, 1) == {} and views.get_many(ids, 2) == {}

@@ -8,8 +8,9 @@ from verein.eventstore import CommandContext, NewEvent, RecordedEvent
 from verein.eventstore.mapper import Mapper
 from verein.eventstore.memory import InMemoryEventStore
 from verein.kernel.keyed_hash import KeyedHash
+from verein.membership.commands import AddMemberNote
 from verein.membership.domain_events import MemberNoteAdded
-from verein.membership.usecases import apply_for_membership
+from verein.membership.usecases import add_member_note, apply_for_membership
 from verein.membership.views.projector import MemberDirectoryProjector
 from verein.membership.views.store import InMemoryMemberViews, ViewChangedConcurrently
 
@@ -67,3 +68,52 @@ def test_a_view_changed_by_a_concurrent_run_is_not_overwritten():
         pass
     else:
         raise AssertionError("a stale save must fail")
+
+
+@given(
+    count=st.integers(min_value=1, max_value=5),
+    notes=st.lists(st.integers(min_value=0, max_value=4), max_size=6),
+    deliveries=st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=40),
+    building_from=st.integers(min_value=0, max_value=40),
+)
+def test_every_live_generation_ends_up_equal_whenever_a_build_began(
+    count, notes, deliveries, building_from
+):
+    """The projector writes every domain event to the served and the building generation. The
+    building one starts empty at any moment; a stream that gets a commit after that catches up
+    there by the projector's own gap-fill (the others are the rebuild's to fill)."""
+    store = InMemoryEventStore()
+    ids = [
+        apply_for_membership(store, KEYS, application(n), CONTEXT).application_id
+        for n in range(count)
+    ]
+    for n in notes:
+        add_member_note(store, KEYS, ids[n % count], AddMemberNote(text="x"), CONTEXT)
+    commits = [MAPPER.recorded_events(item) for item in store.appended]
+    views = InMemoryMemberViews()
+    projector = MemberDirectoryProjector(store, views)
+    touched: set[str] = set()
+    for step, index in enumerate([*deliveries, *range(len(commits))]):
+        if step == building_from:
+            state = views.generations.read()
+            views.generations.write(state, state.following(building=2, owner="rebuild"))
+        commit = commits[index % len(commits)]
+        projector.apply(commit)
+        if step >= building_from:
+            touched.add(commit[0].stream_id.removeprefix("member#"))
+    served, building = views.stored(1), views.stored(2)
+    assert set(building) == touched
+    assert building == {member_id: served[member_id] for member_id in touched}
+    assert sum(s.note_count for s in served.values()) == len(notes)
+
+
+def test_a_generation_that_is_not_live_gets_nothing():
+    store = InMemoryEventStore()
+    apply_for_membership(store, KEYS, application(1), CONTEXT)
+    views = InMemoryMemberViews()
+    state = views.generations.read()
+    views.generations.write(state, state.following(current=2, retired=1))
+    (item,) = store.appended
+    MemberDirectoryProjector(store, views).apply(MAPPER.recorded_events(item))
+    assert len(views.stored(2)) == 1
+    assert views.stored(1) == {} and views.stored(3) == {}

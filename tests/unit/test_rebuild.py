@@ -1,7 +1,9 @@
-"""Views verified against, and rebuilt from, the event store."""
+"""Views verified against, and rebuilt from, the event store into a new generation."""
+
+import threading
 
 from tests.samples import application
-from verein.changes.rebuild import rebuild, verify
+from verein.changes.rebuild import Generations, Timing, rebuild, verify
 from verein.eventstore import CommandContext
 from verein.eventstore.mapper import Mapper
 from verein.eventstore.memory import InMemoryEventStore
@@ -13,6 +15,7 @@ from verein.membership.views.store import InMemoryMemberViews, ViewChangedConcur
 
 CONTEXT = CommandContext(correlation_id="c", actor="test")
 KEYS = KeyedHash(b"k" * 32)
+NO_WAIT = Timing(retire_after_s=0)
 
 
 def populated(count: int = 7) -> tuple[InMemoryEventStore, list[str]]:
@@ -26,11 +29,24 @@ def populated(count: int = 7) -> tuple[InMemoryEventStore, list[str]]:
     return store, ids
 
 
-def live(store, views):
+def live(store, views, items=None):
     projector = MemberDirectoryProjector(store, views)
-    for item in store.appended:
+    for item in store.appended if items is None else items:
         projector.apply(Mapper().recorded_events(item))
     return projector
+
+
+def reference(store) -> dict:
+    expected = InMemoryMemberViews()
+    live(store, expected)
+    return dict(expected.summaries)
+
+
+def test_generations_name_what_the_projector_keeps_up_to_date():
+    assert Generations().live == (1,)
+    building = Generations(current=3, building=4, owner="me", revision=7)
+    assert building.live == (3, 4)
+    assert building.following(owner="you") == Generations(3, 4, "you", revision=8)
 
 
 def test_empty_views_are_all_missing_and_a_rebuild_makes_them_equal_to_live_projection():
@@ -41,14 +57,15 @@ def test_empty_views_are_all_missing_and_a_rebuild_makes_them_equal_to_live_proj
     assert sorted(d.key for d in report.differences) == sorted(f"member#{i}" for i in ids)
     assert {d.problem for d in report.differences} == {"missing"}
     assert report.progress.streams == 7 and report.progress.domain_events == 11
-    rebuild(store, [projector], segments=3)
+    rebuilt = rebuild(store, [projector], segments=3, timing=NO_WAIT)
+    assert len(rebuilt.differences) == 7
+    assert rebuilt.progress.phase == "build" and rebuilt.progress.domain_events == 11
+    assert views.generations.read().current == 2
     assert verify(store, [projector], segments=2).differences == []
-    expected = InMemoryMemberViews()
-    live(store, expected)
-    assert views.summaries == expected.summaries
+    assert views.summaries == reference(store)
 
 
-def test_tampered_and_stale_views_are_found_and_repaired():
+def test_tampered_and_stale_views_are_found_and_replaced_by_a_new_generation():
     store, ids = populated()
     views = InMemoryMemberViews()
     projector = live(store, views)
@@ -58,9 +75,10 @@ def test_tampered_and_stale_views_are_found_and_repaired():
     views.summaries[ids[0]] = stale.model_copy(update={"position": 1, "note_count": 0})
     problems = {d.key: d.problem for d in verify(store, [projector]).differences}
     assert problems == {f"member#{ids[1]}": "different", f"member#{ids[0]}": "stale"}
-    repaired = rebuild(store, [projector])
-    assert len(repaired.differences) == 2
+    rebuilt = rebuild(store, [projector], timing=NO_WAIT)
+    assert {d.key: d.problem for d in rebuilt.differences} == problems
     assert views.summaries[ids[1]] == tampered and views.summaries[ids[0]] == stale
+    assert views.stored(1) == {}  # the old generation is gone
     assert verify(store, [projector]).differences == []
 
 
@@ -71,15 +89,66 @@ def test_a_view_the_live_projector_moved_on_meanwhile_is_recomputed_not_overwrit
     class MovesOnOnce(InMemoryMemberViews):
         moved = False
 
-        def save(self, summary, expected_position):
+        def save(self, summary, expected_position, generation=None):
             if not self.moved:
                 self.moved = True  # a note arrives and the live projector applies it first
                 add_member_note(store, KEYS, ids[0], AddMemberNote(text="meanwhile"), CONTEXT)
                 live(store, self)
                 raise ViewChangedConcurrently(summary.member_id)
-            super().save(summary, expected_position)
+            super().save(summary, expected_position, generation)
 
     racing = MovesOnOnce()
     MemberDirectoryProjector(store, racing).repair(stream)
     assert racing.summaries[ids[0]].note_count == 2 and racing.summaries[ids[0]].position == 3
     assert verify(store, [MemberDirectoryProjector(store, racing)]).differences == []
+
+
+def test_what_the_batched_fill_overwrote_of_the_projectors_work_is_repaired_before_the_switch():
+    store, ids = populated(1)  # an application and a note: the fill computes position 2
+
+    class ProjectorFirst(InMemoryMemberViews):
+        def put_many(self, summaries, generation):
+            # The note's commit reached the live projector between read_all and this batch.
+            before = len(store.appended)
+            add_member_note(store, KEYS, ids[0], AddMemberNote(text="meanwhile"), CONTEXT)
+            live(store, self, store.appended[before:])
+            assert self.stored(generation)[ids[0]].position == 3
+            super().put_many(summaries, generation)  # unconditional: back to position 2
+
+    views = ProjectorFirst()
+    projector = live(store, views)
+    report = rebuild(store, [projector], timing=NO_WAIT)
+    assert [s.repaired for s in report.switches] == [1]
+    assert views.summaries[ids[0]].note_count == 2 and views.summaries[ids[0]].position == 3
+    assert verify(store, [projector]).differences == []
+
+
+def test_commands_and_the_live_projector_going_on_during_a_rebuild_lose_nothing():
+    store, ids = populated(20)
+    views = InMemoryMemberViews()
+    projector = live(store, views)
+    stop = threading.Event()
+    written = threading.Event()
+
+    def service() -> None:  # applications and notes, each projected as the change stream would
+        n = 100
+        while not stop.is_set() or not written.is_set():
+            before = len(store.appended)
+            new = apply_for_membership(store, KEYS, application(n), CONTEXT).application_id
+            add_member_note(store, KEYS, ids[n % len(ids)], AddMemberNote(text="x"), CONTEXT)
+            add_member_note(store, KEYS, new, AddMemberNote(text="y"), CONTEXT)
+            live(store, views, store.appended[before:])
+            written.set()
+            n += 1
+
+    worker = threading.Thread(target=service)
+    worker.start()
+    try:
+        written.wait(5)
+        rebuild(store, [projector], segments=3, timing=NO_WAIT)
+    finally:
+        stop.set()
+        worker.join()
+    assert views.generations.read().current == 2
+    assert views.summaries == reference(store)
+    assert len(views.summaries) > 20

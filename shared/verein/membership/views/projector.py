@@ -7,35 +7,47 @@ item: each view remembers the version (``position``) of the last domain event it
 - A commit that starts further on (an earlier commit of the stream has not arrived yet) makes
   the projector read the missing domain events from the store and apply them first.
 The view is written with a condition on the position it was read at, so two concurrent runs
-cannot both apply the same change.
+cannot both apply the same change. All of this happens once per live generation (the served
+one, and the one a rebuild is building), each with its own position.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from verein.changes.rebuild import Difference
+from verein.changes.rebuild import Difference, GenerationControl
 from verein.eventstore import EventStore, RecordedEvent, RecordedStream
 from verein.membership import streams
 from verein.membership.views import summary as members
-from verein.membership.views.store import MemberViews, ViewChangedConcurrently
+from verein.membership.views.store import VIEW, MemberViews, ViewChangedConcurrently
 from verein.membership.views.summary import MemberSummary
 
 
 class MemberDirectoryProjector:
-    name = "membership.directory"
+    name = VIEW
 
     def __init__(self, store: EventStore, views: MemberViews) -> None:
         self._store = store
         self._views = views
 
+    @property
+    def generations(self) -> GenerationControl:
+        return self._views.generations
+
     def apply(self, commit: Sequence[RecordedEvent]) -> None:
-        """Apply one commit's domain events (a change record, read by the mapper); domain
-        events of other streams are not this view's business."""
+        """Apply one commit's domain events (a change record, read by the mapper) to every live
+        generation (the served one and one being built); domain events of other streams are
+        not this view's business."""
         if not commit or not streams.is_membership(commit[0].stream_id):
             return
+        # Each generation has its own position: one that failed is redone on redelivery,
+        # while the other skips the commit.
+        for generation in self._views.generations.read().live:
+            self._apply(commit, generation)
+
+    def _apply(self, commit: Sequence[RecordedEvent], generation: int) -> None:
         stream_id = commit[0].stream_id
-        current = self._views.get(streams.member_id(stream_id))
+        current = self._views.get(streams.member_id(stream_id), generation)
         position = current.position if current else 0
         first, last = commit[0].version, commit[-1].version
         if last <= position:
@@ -48,7 +60,7 @@ class MemberDirectoryProjector:
         for recorded_event in recorded:
             summary = members.apply(summary, recorded_event)
         if summary is not None:
-            self._views.save(summary, expected_position=position)
+            self._views.save(summary, expected_position=position, generation=generation)
 
     # --- rebuilding from the store (verein.changes.rebuild) ------------------------------
 
@@ -59,13 +71,37 @@ class MemberDirectoryProjector:
             summary = members.apply(summary, recorded_event)
         return summary
 
-    def difference(self, stream: RecordedStream) -> Difference | None:
-        if not streams.is_membership(stream.stream_id):
-            return None
-        expected = self.summarize(stream)
-        stored = self._views.get(streams.member_id(stream.stream_id))
-        key = stream.stream_id
-        if expected is None or stored == expected:
+    def differences(
+        self, streams_read: Sequence[RecordedStream], generation: int | None = None
+    ) -> list[Difference]:
+        expected = self._expected(streams_read)
+        served = self._views.generations.read().current if generation is None else generation
+        stored = self._views.get_many([s.member_id for s in expected.values()], served)
+        found = (
+            self._compare(key, summary, stored.get(summary.member_id))
+            for key, summary in expected.items()
+        )
+        return [d for d in found if d is not None]
+
+    def difference(
+        self, stream: RecordedStream, generation: int | None = None
+    ) -> Difference | None:
+        found = self.differences([stream], generation)
+        return found[0] if found else None
+
+    def _expected(self, streams_read: Sequence[RecordedStream]) -> dict[str, MemberSummary]:
+        """The summaries computed from the membership streams among these, by stream id."""
+        computed = {
+            s.stream_id: self.summarize(s)
+            for s in streams_read
+            if streams.is_membership(s.stream_id)
+        }
+        return {key: summary for key, summary in computed.items() if summary is not None}
+
+    def _compare(
+        self, key: str, expected: MemberSummary, stored: MemberSummary | None
+    ) -> Difference | None:
+        if stored == expected:
             return None
         if stored is None:
             return Difference(self.name, key, "missing")
@@ -75,19 +111,29 @@ class MemberDirectoryProjector:
             return Difference(self.name, key, "different")
         return None  # the live projector is ahead of what read_all saw: nothing to repair
 
-    def repair(self, stream: RecordedStream, attempts: int = 5) -> None:
+    def fill(self, streams_read: Sequence[RecordedStream], generation: int) -> None:
+        self._views.put_many(list(self._expected(streams_read).values()), generation)
+
+    def repair(
+        self, stream: RecordedStream, generation: int | None = None, attempts: int = 5
+    ) -> None:
+        target = self._views.generations.read().current if generation is None else generation
         for _ in range(attempts):
             expected = self.summarize(stream)
             if expected is None:
                 return
-            stored = self._views.get(expected.member_id)
+            stored = self._views.get(expected.member_id, target)
             if stored is not None and stored.position > expected.position:
                 return  # the live projector is ahead (and applies the current logic too)
             try:
-                self._views.save(expected, expected_position=stored.position if stored else 0)
+                position = stored.position if stored else 0
+                self._views.save(expected, expected_position=position, generation=target)
             except ViewChangedConcurrently:
                 events = tuple(self._store.load(stream.stream_id))
                 stream = RecordedStream(stream.stream_id, events)
                 continue
             return
         raise ViewChangedConcurrently(stream.stream_id)
+
+    def drop(self, generation: int) -> int:
+        return self._views.drop(generation)
