@@ -1,5 +1,7 @@
 """Sample inputs shared by the tests."""
 
+from verein.bootstrap import EVENT_REGISTRY
+from verein.eventstore.mapper import Mapper
 from verein.membership.commands import ApplyForMembership
 from verein.membership.domain_events import MembershipType
 
@@ -14,6 +16,9 @@ FORM = {
 
 JSON_APPLICATION = {**FORM, "privacy_consent": True}
 """The same application as a page using fetch() sends it."""
+
+MAPPER = Mapper(EVENT_REGISTRY)
+"""Reads and writes every feature's domain events, as the functions' mapper does."""
 
 
 def application(n: int = 0, *, consent: bool = True) -> ApplyForMembership:

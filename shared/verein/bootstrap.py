@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from verein.changes.dispatcher import Dispatcher
 from verein.changes.projection import Projection
 from verein.eventstore.port import EventStore
+from verein.kernel.domain_events import EventRegistry
 from verein.kernel.keyed_hash import KeyedHash
 from verein.membership import feature as membership
 from verein.membership.intake import ApplicationIntake
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
     from verein.eventstore.mapper import Mapper
+
+EVENT_REGISTRY = EventRegistry((*membership.DOMAIN_EVENTS,))
+"""Every feature's domain events: what the store can read back (and upcast)."""
 
 
 class Adapters:
@@ -77,7 +81,7 @@ class Adapters:
     def mapper(self) -> Mapper:
         from verein.eventstore.mapper import Mapper  # noqa: PLC0415
 
-        return Mapper()
+        return Mapper(EVENT_REGISTRY)
 
     @cached_property
     def event_store(self) -> EventStore:

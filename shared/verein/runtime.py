@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from verein.bootstrap import EVENT_REGISTRY
 from verein.changes.dispatcher import Dispatcher
 from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.dynamodb import DynamoDBEventStore
@@ -44,7 +45,7 @@ def dynamodb() -> DynamoDBClient:
 
 @cache
 def mapper() -> Mapper:
-    return Mapper()
+    return Mapper(EVENT_REGISTRY)
 
 
 @cache

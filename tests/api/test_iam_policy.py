@@ -32,7 +32,7 @@ from tests.iam_eval import (
     resolve,
     table_arn,
 )
-from tests.samples import FORM, JSON_APPLICATION
+from tests.samples import FORM, JSON_APPLICATION, MAPPER
 from verein.changes.rebuild import Timing, rebuild
 from verein.eventstore.dynamodb import DynamoDBEventStore
 from verein.membership.views.projector import MemberDirectoryProjector
@@ -388,7 +388,7 @@ def test_the_staff_function_may_make_every_request_of_staff_work(api, aws, recor
 
 def rebuild_views(aws) -> None:
     """``membership views rebuild`` (with the operator's rights, not a function's)."""
-    store = DynamoDBEventStore(aws.dynamodb, aws.event_store_table)
+    store = DynamoDBEventStore(aws.dynamodb, aws.event_store_table, MAPPER)
     projector = MemberDirectoryProjector(store, DynamoDBMemberViews(aws.dynamodb, aws.views_table))
     rebuild(store, [projector], timing=Timing(retire_after_s=0))
 

@@ -10,7 +10,7 @@ import functions.change_stream.app as change_stream
 import functions.membership_intake.app as membership_intake
 import functions.public_api.app as public_api
 import functions.staff_api.app as staff_api
-from verein.eventstore.mapper import Mapper
+from tests.samples import MAPPER
 from verein.membership.views import store as member_views
 from verein.settings import Settings, SettingsError
 
@@ -68,7 +68,7 @@ def test_the_tables_have_the_keys_the_adapters_write(template):
         "version": "RANGE",
     }
     assert store["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
-    item = Mapper().commit_item("s#1", 1, [], None, datetime.now(UTC))
+    item = MAPPER.commit_item("s#1", 1, [], None, datetime.now(UTC))
     types = {a["AttributeName"]: a["AttributeType"] for a in store["AttributeDefinitions"]}
     assert isinstance(item["stream_id"], str) and types["stream_id"] == "S"
     assert isinstance(item["version"], int) and types["version"] == "N"

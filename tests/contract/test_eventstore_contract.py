@@ -23,15 +23,15 @@ from verein.eventstore import (
     EventStore,
     NewEvent,
     Snapshot,
-    registry,
 )
 from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.dynamodb import DynamoDBEventStore, to_attribute_values
+from verein.eventstore.mapper import Mapper
 from verein.eventstore.memory import InMemoryEventStore
 from verein.eventstore.port import ClaimNotHeld
+from verein.kernel.domain_events import EventRegistry
 
 
-@registry.register
 class NoteTaken(DomainEvent):
     event_type = "test.NoteTaken"
     schema_version = 2
@@ -39,9 +39,11 @@ class NoteTaken(DomainEvent):
     priority: int
 
 
-@registry.upcaster("test.NoteTaken", from_version=1)
 def _note_v1_to_v2(data):
     return {**data, "priority": 0}
+
+
+MAPPER = Mapper(EventRegistry([NoteTaken], {("test.NoteTaken", 1): _note_v1_to_v2}))
 
 
 CONTEXT = CommandContext(correlation_id="corr-1", actor="tester", causation_id="cmd-1")
@@ -62,10 +64,10 @@ def notes(*texts: str) -> list[NewEvent]:
 def store(request) -> Iterator[EventStore]:
     """Every implementation of the port, and the head cache in front of each."""
     if request.param.endswith("memory"):
-        inner: EventStore = InMemoryEventStore()
+        inner: EventStore = InMemoryEventStore(MAPPER)
     else:
         aws = request.getfixturevalue("aws")
-        inner = DynamoDBEventStore(aws.dynamodb, aws.event_store_table)
+        inner = DynamoDBEventStore(aws.dynamodb, aws.event_store_table, MAPPER)
     yield HeadCachingEventStore(inner) if request.param.startswith("cached") else inner
 
 
@@ -207,7 +209,7 @@ def test_old_schema_is_upcast(aws):
             }
         ),
     )
-    store = DynamoDBEventStore(aws.dynamodb, aws.event_store_table)
+    store = DynamoDBEventStore(aws.dynamodb, aws.event_store_table, MAPPER)
     (recorded,) = store.load("old#1")
     assert recorded.payload == NoteTaken(text="old", priority=0)
     (stream,) = store.read_all()
@@ -457,7 +459,7 @@ def test_read_all_refuses_a_segment_that_does_not_exist(store, segment, total_se
 def test_read_all_gives_the_part_of_a_stream_before_a_gap(aws):
     """Only a Scan that read a growing stream out of order could see a gap; what it returns is
     then a prefix of the stream (the change stream delivers the rest)."""
-    store = DynamoDBEventStore(aws.dynamodb, aws.event_store_table)
+    store = DynamoDBEventStore(aws.dynamodb, aws.event_store_table, MAPPER)
     store.append("s#1", 0, notes("a", "b"))
     store.append("s#1", 2, notes("c"))
     store.append("s#1", 3, notes("d"))

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.samples import application
+from tests.samples import MAPPER, application
 from verein.changes.rebuild import (
     Generations,
     GenerationsChanged,
@@ -23,7 +23,6 @@ from verein.changes.rebuild import (
     verify,
 )
 from verein.eventstore import CommandContext
-from verein.eventstore.mapper import Mapper
 from verein.eventstore.memory import InMemoryEventStore
 from verein.kernel.keyed_hash import KeyedHash
 from verein.membership.commands import AddMemberNote
@@ -407,7 +406,7 @@ def test_drop_deletes_one_generation_and_refuses_live_ones(views):
 
 
 def populated(count: int = 5) -> tuple[InMemoryEventStore, list[str]]:
-    store = InMemoryEventStore()
+    store = InMemoryEventStore(MAPPER)
     ids = [
         apply_for_membership(store, KEYS, application(n), CONTEXT).application_id
         for n in range(count)
@@ -420,7 +419,7 @@ def populated(count: int = 5) -> tuple[InMemoryEventStore, list[str]]:
 def project(store: InMemoryEventStore, views: MemberViews, items=None) -> MemberDirectoryProjector:
     projector = MemberDirectoryProjector(store, views)
     for item in store.appended if items is None else items:
-        projector.apply(Mapper().recorded_events(item))
+        projector.apply(MAPPER.recorded_events(item))
     return projector
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from local_aws.jwt_auth import LocalCognito
 from tests.api_client import ApiClient, InProcessFunctions
-from tests.samples import JSON_APPLICATION
+from tests.samples import JSON_APPLICATION, MAPPER
 from verein.bootstrap import Adapters
 from verein.eventstore.memory import InMemoryEventStore
 from verein.kernel.keyed_hash import KeyedHash
@@ -15,7 +15,7 @@ from verein.settings import Settings
 
 
 def in_memory() -> Adapters:
-    store, keyed_hash = InMemoryEventStore(), KeyedHash(b"k" * 32)
+    store, keyed_hash = InMemoryEventStore(MAPPER), KeyedHash(b"k" * 32)
     return Adapters(
         Settings.from_environment(),
         event_store=store,

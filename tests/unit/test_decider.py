@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.samples import application
+from tests.samples import MAPPER, application
 from verein.eventstore import CommandContext, ConcurrencyError, NewEvent, Snapshot
 from verein.eventstore.cache import HeadCachingEventStore
 from verein.eventstore.memory import InMemoryEventStore
@@ -18,7 +18,7 @@ COMMAND = application()
 
 class CountingStore(InMemoryEventStore):
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(MAPPER)
         self.heads = 0
         self.loads = 0
 
@@ -72,7 +72,7 @@ class LosingStore(InMemoryEventStore):
     """Loses the race ``losses`` times: another writer appends just before us."""
 
     def __init__(self, losses: int) -> None:
-        super().__init__()
+        super().__init__(MAPPER)
         self.losses = losses
 
     def append(self, stream_id, expected_version, events, **kwargs):
@@ -127,7 +127,7 @@ def test_a_warm_head_cache_decides_without_reading():
 
 
 def test_a_stale_head_cache_costs_a_retry_but_never_a_wrong_write():
-    inner = InMemoryEventStore()
+    inner = InMemoryEventStore(MAPPER)
     ours, theirs = HeadCachingEventStore(inner), HeadCachingEventStore(inner)
     execute(ours, membership_decider, "member#6", COMMAND, CONTEXT, new_stream=True)
     # Another execution environment appends: our cached head is now stale.

@@ -2,10 +2,9 @@
 
 import pytest
 
-from tests.samples import application
+from tests.samples import MAPPER, application
 from verein.changes.dispatcher import Dispatcher, HandlersFailed
 from verein.eventstore import CommandContext
-from verein.eventstore.mapper import Mapper
 from verein.eventstore.memory import InMemoryEventStore
 from verein.kernel.keyed_hash import KeyedHash
 from verein.membership.usecases import apply_for_membership
@@ -25,7 +24,7 @@ class Recording:
 
 
 def stored_items():
-    store = InMemoryEventStore()
+    store = InMemoryEventStore(MAPPER)
     apply_for_membership(store, KeyedHash(b"k" * 32), application(1), CONTEXT)
     return store.appended
 
@@ -33,14 +32,14 @@ def stored_items():
 def test_every_handler_gets_each_commit_as_recorded_domain_events():
     first, second = Recording("a"), Recording("b")
     (item,) = stored_items()
-    Dispatcher(Mapper(), [first, second]).dispatch(item)
+    Dispatcher(MAPPER, [first, second]).dispatch(item)
     assert first.seen == second.seen == [[(item["stream_id"], 1, "MembershipApplied")]]
 
 
 def test_a_failing_handler_does_not_keep_the_commit_from_the_others_and_the_record_fails():
     failing, healthy = Recording("failing", fail_times=1), Recording("healthy")
     (item,) = stored_items()
-    dispatcher = Dispatcher(Mapper(), [failing, healthy])
+    dispatcher = Dispatcher(MAPPER, [failing, healthy])
     with pytest.raises(HandlersFailed) as failed:
         dispatcher.dispatch(item)
     assert set(failed.value.failures) == {"failing"}
@@ -51,10 +50,10 @@ def test_a_failing_handler_does_not_keep_the_commit_from_the_others_and_the_reco
 
 def test_claims_are_not_dispatched():
     seen = Recording("a")
-    Dispatcher(Mapper(), [seen]).dispatch({"stream_id": "claim#x#y", "item_kind": "claim"})
+    Dispatcher(MAPPER, [seen]).dispatch({"stream_id": "claim#x#y", "item_kind": "claim"})
     assert seen.seen == []
 
 
 def test_handler_names_are_unique():
     with pytest.raises(ValueError, match="unique"):
-        Dispatcher(Mapper(), [Recording("a"), Recording("a")])
+        Dispatcher(MAPPER, [Recording("a"), Recording("a")])

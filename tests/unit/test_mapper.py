@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.samples import application
+from tests.samples import MAPPER, application
+from verein.bootstrap import EVENT_REGISTRY
 from verein.eventstore import CommandContext, NewEvent
 from verein.eventstore.mapper import Mapper, personal_fields
 from verein.eventstore.memory import InMemoryEventStore
@@ -52,7 +53,7 @@ def test_personal_fields_are_the_marked_ones():
 
 def test_with_a_cipher_exactly_the_personal_fields_are_stored_sealed_and_read_back():
     cipher = Rot13ForSubject()
-    mapper = Mapper(cipher=cipher)
+    mapper = Mapper(EVENT_REGISTRY, cipher=cipher)
     new = applied()
     item = mapper.commit_item("member#m-1", 1, [new], None, datetime.now(UTC))
     (stored,) = json.loads(item["events"])
@@ -65,18 +66,21 @@ def test_with_a_cipher_exactly_the_personal_fields_are_stored_sealed_and_read_ba
 
 
 def test_without_a_cipher_values_are_stored_as_they_are_and_sealed_ones_are_refused():
-    plain = Mapper().commit_item("member#m-1", 1, [applied()], None, datetime.now(UTC))
+    plain = MAPPER.commit_item("member#m-1", 1, [applied()], None, datetime.now(UTC))
     assert json.loads(plain["events"])[0]["data"]["organisation"] == "Firma & Co"
-    assert Mapper(cipher=Rot13ForSubject()).recorded_events(plain)[0].payload == applied().payload
-    sealed = Mapper(cipher=Rot13ForSubject()).commit_item(
+    assert (
+        Mapper(EVENT_REGISTRY, cipher=Rot13ForSubject()).recorded_events(plain)[0].payload
+        == applied().payload
+    )
+    sealed = Mapper(EVENT_REGISTRY, cipher=Rot13ForSubject()).commit_item(
         "member#m-1", 1, [applied()], None, datetime.now(UTC)
     )
     with pytest.raises(UnknownEventType):
-        Mapper().recorded_events(sealed)
+        MAPPER.recorded_events(sealed)
 
 
 def test_a_store_writes_and_reads_through_its_mapper():
-    store = InMemoryEventStore(Mapper(cipher=Rot13ForSubject()))
+    store = InMemoryEventStore(Mapper(EVENT_REGISTRY, cipher=Rot13ForSubject()))
     store.append("member#m-1", 0, [applied()])
     assert "Firma" not in store.appended[0]["events"]
     assert store.load("member#m-1")[0].payload.organisation == "Firma & Co"

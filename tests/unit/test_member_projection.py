@@ -3,9 +3,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.samples import application
+from tests.samples import MAPPER, application
 from verein.eventstore import CommandContext, NewEvent, RecordedEvent
-from verein.eventstore.mapper import Mapper
 from verein.eventstore.memory import InMemoryEventStore
 from verein.kernel.keyed_hash import KeyedHash
 from verein.membership.commands import AddMemberNote
@@ -16,7 +15,6 @@ from verein.membership.views.store import InMemoryMemberViews, ViewChangedConcur
 
 CONTEXT = CommandContext(correlation_id="c", actor="test")
 KEYS = KeyedHash(b"k" * 32)
-MAPPER = Mapper()
 
 
 @given(
@@ -24,7 +22,7 @@ MAPPER = Mapper()
     deliveries=st.lists(st.integers(min_value=0, max_value=20), min_size=1, max_size=40),
 )
 def test_any_order_with_duplicates_gives_the_same_directory(count, deliveries):
-    store = InMemoryEventStore()
+    store = InMemoryEventStore(MAPPER)
     ids = [
         apply_for_membership(store, KEYS, application(n), CONTEXT).application_id
         for n in range(count)
@@ -45,7 +43,7 @@ def test_any_order_with_duplicates_gives_the_same_directory(count, deliveries):
 
 
 def test_foreign_streams_and_empty_commits_are_ignored():
-    store = InMemoryEventStore()
+    store = InMemoryEventStore(MAPPER)
     views = InMemoryMemberViews()
     projector = MemberDirectoryProjector(store, views)
     note = NewEvent(MemberNoteAdded(text="x"), CONTEXT.metadata())
@@ -56,7 +54,7 @@ def test_foreign_streams_and_empty_commits_are_ignored():
 
 
 def test_a_view_changed_by_a_concurrent_run_is_not_overwritten():
-    store = InMemoryEventStore()
+    store = InMemoryEventStore(MAPPER)
     apply_for_membership(store, KEYS, application(1), CONTEXT)
     views = InMemoryMemberViews()
     (item,) = store.appended
@@ -82,7 +80,7 @@ def test_every_live_generation_ends_up_equal_whenever_a_build_began(
     """The projector writes every domain event to the served and the building generation. The
     building one starts empty at any moment; a stream that gets a commit after that catches up
     there by the projector's own gap-fill (the others are the rebuild's to fill)."""
-    store = InMemoryEventStore()
+    store = InMemoryEventStore(MAPPER)
     ids = [
         apply_for_membership(store, KEYS, application(n), CONTEXT).application_id
         for n in range(count)
@@ -108,7 +106,7 @@ def test_every_live_generation_ends_up_equal_whenever_a_build_began(
 
 
 def test_a_generation_that_is_not_live_gets_nothing():
-    store = InMemoryEventStore()
+    store = InMemoryEventStore(MAPPER)
     apply_for_membership(store, KEYS, application(1), CONTEXT)
     views = InMemoryMemberViews()
     state = views.generations.read()

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from local_aws.lambda_api import LocalLambdaApi, function_name
-from tests.samples import application
+from tests.samples import MAPPER, application
 from verein.eventstore import CommandContext
 from verein.eventstore.memory import InMemoryEventStore
 from verein.kernel.errors import CommandConflict, DomainRuleViolated
@@ -27,7 +27,7 @@ CONTEXT = CommandContext(correlation_id="req-1", actor="public")
 
 
 def test_the_direct_intake_records_once_per_mailbox():
-    store = InMemoryEventStore()
+    store = InMemoryEventStore(MAPPER)
     intake = DirectApplicationIntake(store, KEYS)
     first = intake.apply(application(1), CONTEXT)
     again = intake.apply(application(1), CONTEXT)
@@ -38,7 +38,7 @@ def test_the_direct_intake_records_once_per_mailbox():
 
 
 def test_failures_travel_as_outcomes_and_become_the_same_exceptions_again():
-    store = InMemoryEventStore()
+    store = InMemoryEventStore(MAPPER)
     request = IntakeRequest(command=application(2, consent=False), correlation_id="c", actor="a")
     reply = handle(request, store, KEYS)
     assert reply == IntakeReply(

@@ -2,10 +2,9 @@
 
 import threading
 
-from tests.samples import application
+from tests.samples import MAPPER, application
 from verein.changes.rebuild import Generations, Timing, rebuild, verify
 from verein.eventstore import CommandContext
-from verein.eventstore.mapper import Mapper
 from verein.eventstore.memory import InMemoryEventStore
 from verein.kernel.keyed_hash import KeyedHash
 from verein.membership.commands import AddMemberNote
@@ -19,7 +18,7 @@ NO_WAIT = Timing(retire_after_s=0)
 
 
 def populated(count: int = 7) -> tuple[InMemoryEventStore, list[str]]:
-    store = InMemoryEventStore()
+    store = InMemoryEventStore(MAPPER)
     ids = [
         apply_for_membership(store, KEYS, application(n), CONTEXT).application_id
         for n in range(count)
@@ -32,7 +31,7 @@ def populated(count: int = 7) -> tuple[InMemoryEventStore, list[str]]:
 def live(store, views, items=None):
     projector = MemberDirectoryProjector(store, views)
     for item in store.appended if items is None else items:
-        projector.apply(Mapper().recorded_events(item))
+        projector.apply(MAPPER.recorded_events(item))
     return projector
 
 

@@ -65,7 +65,6 @@ from verein.kernel.domain_events import (
     EventMetadata,
     NewEvent,
     RecordedEvent,
-    registry,
 )
 
 __all__ = [
@@ -83,5 +82,4 @@ __all__ = [
     "RecordedStream",
     "Snapshot",
     "StreamHead",
-    "registry",
 ]

@@ -59,12 +59,10 @@ def from_attribute_values(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class DynamoDBEventStore:
-    def __init__(
-        self, client: DynamoDBClient, table_name: str, mapper: Mapper | None = None
-    ) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, mapper: Mapper) -> None:
         self._client = client
         self._table = table_name
-        self._mapper = mapper or Mapper()
+        self._mapper = mapper
 
     def append(
         self,

@@ -39,7 +39,6 @@ from verein.kernel.domain_events import (
     NewEvent,
     RecordedEvent,
     UnknownEventType,
-    registry,
 )
 
 MAX_COMMIT_BYTES = 380 * 1024
@@ -78,7 +77,7 @@ def personal_fields(model: type[DomainEvent]) -> frozenset[str]:
 
 
 class Mapper:
-    def __init__(self, events: EventRegistry = registry, cipher: Cipher | None = None) -> None:
+    def __init__(self, events: EventRegistry, cipher: Cipher | None = None) -> None:
         self._registry = events
         self._cipher = cipher
 

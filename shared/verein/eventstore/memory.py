@@ -23,8 +23,8 @@ from verein.kernel.domain_events import NewEvent, RecordedEvent, utc_now
 
 
 class InMemoryEventStore:
-    def __init__(self, mapper: Mapper | None = None) -> None:
-        self._mapper = mapper or Mapper()
+    def __init__(self, mapper: Mapper) -> None:
+        self._mapper = mapper
         self._lock = threading.Lock()
         self._commits: dict[str, list[dict[str, Any]]] = {}
         self._claims: dict[str, tuple[str, str | None]] = {}

@@ -10,10 +10,10 @@ current model.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -87,33 +87,32 @@ class RecordedEvent:
     metadata: EventMetadata
 
 
-E = TypeVar("E", bound=type[DomainEvent])
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-@dataclass
 class EventRegistry:
-    """Maps stored ``(event_type, schema_version)`` to the current model, upcasting old data."""
+    """Maps stored ``(event_type, schema_version)`` to the current model, upcasting old data.
 
-    _models: dict[str, type[DomainEvent]] = field(default_factory=dict)
-    _upcasters: dict[tuple[str, int], Upcaster] = field(default_factory=dict)
+    Built from explicit lists (each feature's ``DOMAIN_EVENTS`` and upcasters, gathered by
+    ``verein.bootstrap``), never filled by importing modules: what a process can read does
+    not depend on what it happened to import first.
+    """
 
-    def register(self, model: E) -> E:
-        """Class decorator: make ``model`` readable from the store."""
-        existing = self._models.get(model.event_type)
-        if existing is not None and existing is not model:
-            raise ValueError(f"event type {model.event_type!r} registered twice")
-        self._models[model.event_type] = model
-        return model
-
-    def upcaster(self, event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
-        """Decorator: register the step that turns ``from_version`` data into the next version."""
-
-        def decorate(step: Upcaster) -> Upcaster:
-            self._upcasters[(event_type, from_version)] = step
-            return step
-
-        return decorate
+    def __init__(
+        self,
+        models: Iterable[type[DomainEvent]] = (),
+        upcasters: Mapping[tuple[str, int], Upcaster] | None = None,
+    ) -> None:
+        """``upcasters[(event_type, v)]`` turns version ``v`` data into version ``v + 1``."""
+        self._models: dict[str, type[DomainEvent]] = {}
+        for model in models:
+            existing = self._models.setdefault(model.event_type, model)
+            if existing is not model:
+                raise ValueError(f"event type {model.event_type!r} registered twice")
+        self._upcasters = dict(upcasters or {})
+        unknown = sorted({name for name, _ in self._upcasters} - set(self._models))
+        if unknown:
+            raise ValueError(f"upcasters for event types not registered: {unknown}")
 
     def decode(self, event_type: str, schema_version: int, data: Mapping[str, Any]) -> DomainEvent:
         model = self._models.get(event_type)
@@ -134,7 +133,3 @@ class EventRegistry:
 
 class UnknownEventType(LookupError):
     """A stored domain event this code cannot read (unknown type or schema version)."""
-
-
-registry = EventRegistry()
-"""The process-wide registry; domain modules register their events on import."""

@@ -7,7 +7,7 @@ from enum import StrEnum
 from pydantic import Field
 from pydantic.config import JsonDict
 
-from verein.eventstore import DomainEvent, registry
+from verein.eventstore import DomainEvent
 
 PERSONAL: JsonDict = {"personal": True}
 """Marks payload fields with personal data: to be encrypted per data subject (crypto-shredding)."""
@@ -18,7 +18,6 @@ class MembershipType(StrEnum):
     INDIVIDUAL = "individual"
 
 
-@registry.register
 class MembershipApplied(DomainEvent):
     """Someone applied for membership through the public form or API."""
 
@@ -33,7 +32,6 @@ class MembershipApplied(DomainEvent):
     privacy_consent: bool
 
 
-@registry.register
 class MemberNoteAdded(DomainEvent):
     """Staff wrote a note on a membership (a call, an agreement, a reminder)."""
 
