@@ -7,8 +7,8 @@ Every later feature adds its main flow here.
 A staff token comes from, in this order:
 - ``--token`` (or ``SMOKE_STAFF_TOKEN``);
 - ``--stack NAME``: a deployed stack. A temporary staff user is made in its user pool with the
-  shell's AWS credentials (Cognito admin calls), signed in, and deleted at the end, so no
-  password is stored anywhere;
+  shell's AWS credentials (Cognito admin calls), signed in (setting up its TOTP second factor,
+  which the pool demands), and deleted at the end, so no password is stored anywhere;
 - ``--data-dir DIR``: a local stack (``make run``) started with that data dir; its local key
   signs the token.
 
@@ -141,14 +141,40 @@ def temporary_staff_user(stack: str) -> Iterator[str]:
             UserPoolId=pool, Username=username, Password=password, Permanent=True
         )
         cognito.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName="staff")
-        answer = cognito.initiate_auth(
-            ClientId=client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password},
-        )
-        yield answer["AuthenticationResult"]["IdToken"]
+        yield sign_in(cognito, client_id, username, password)
     finally:
         cognito.admin_delete_user(UserPoolId=pool, Username=username)
+
+
+def sign_in(cognito: Any, client_id: str, username: str, password: str) -> str:
+    """The ID token of a user signing in for the first time, as staff do: the pool demands a
+    TOTP second factor, so the first sign-in sets one up (``MFA_SETUP``)."""
+    answer = cognito.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
+    if answer.get("ChallengeName") == "MFA_SETUP":
+        answer = _set_up_totp(cognito, client_id, username, answer["Session"])
+    if "AuthenticationResult" not in answer:
+        raise SmokeFailed(f"unexpected sign-in challenge: {answer.get('ChallengeName')}")
+    return str(answer["AuthenticationResult"]["IdToken"])
+
+
+def _set_up_totp(cognito: Any, client_id: str, username: str, session: str) -> Any:
+    import pyotp  # noqa: PLC0415 - only a run against AWS needs it
+
+    token = cognito.associate_software_token(Session=session)
+    code = pyotp.TOTP(token["SecretCode"]).now()
+    verified = cognito.verify_software_token(
+        Session=token["Session"], UserCode=code, FriendlyDeviceName="smoke test"
+    )
+    return cognito.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="MFA_SETUP",
+        Session=verified["Session"],
+        ChallengeResponses={"USERNAME": username},
+    )
 
 
 def _stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:

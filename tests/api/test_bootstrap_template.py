@@ -503,6 +503,14 @@ NO_RESOURCE_LEVEL_PERMISSION = {
     "logs:DescribeLogGroups",
     "kms:ListAliases",
     "backup-storage:MountCapsule",
+    # HTTP API access logs (vended-log deliveries set up by the caller)
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
 }
 #: `Resource: "*"` narrowed by a condition on the function the mapping feeds.
 CONDITIONED_ON_THE_FUNCTION = {
