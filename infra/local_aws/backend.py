@@ -230,7 +230,7 @@ class JournalingMiddleware:
     def _load_snapshot(self, loaded: Snapshot, rebuild_views: bool) -> tuple[str, int]:
         """Put the snapshot into moto; returns where the views came from and how many change
         records now wait in the streams."""
-        from local_aws import moto_state  # noqa: PLC0415 - the child only, it imports moto
+        from local_aws import moto_speedups, moto_state  # noqa: PLC0415 - the child only
 
         backend = moto_state.backend(self._region)
         rebuild = rebuild_views or loaded.fingerprint != self._fingerprint
@@ -257,6 +257,8 @@ class JournalingMiddleware:
                 if table is None or (rebuild and name not in self._tables):
                     continue
                 moto_state.load_items(table, items)
+                # Straight into moto's tables: sorted indexes built before would miss them.
+                moto_speedups.forget_indexes(table)
             if rebuild:
                 # The views start empty; every event-store item goes through the stream again.
                 for name in self._tables:

@@ -2,7 +2,15 @@
 
 moto's own event source mappings need Docker and drain the stream buffer, so the mapping is
 emulated here against the ``dynamodbstreams`` API, honouring the template's BatchSize,
-ReportBatchItemFailures, BisectBatchOnFunctionError and MaximumRetryAttempts.
+MaximumBatchingWindowInSeconds, ReportBatchItemFailures, BisectBatchOnFunctionError,
+MaximumRetryAttempts and FilterCriteria:
+
+- a batch goes out when it is full (``BatchSize`` records, or as many as fit Lambda's 6 MB
+  invocation payload), or when the batching window has passed since its first record came;
+- records that match none of the filter patterns are never delivered: like Lambda, the
+  mapping moves past them (they count as done in ``delivered``);
+- ``GetRecords`` asks for one batch's worth at a time (moto holds the backend's lock while it
+  answers, so every write waits for it).
 """
 
 from __future__ import annotations
@@ -14,8 +22,10 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,9 +37,148 @@ if TYPE_CHECKING:
 
 DEAD_LETTER_FILE = "dead-letters.jsonl"
 Invoke = Callable[[dict[str, Any]], Any]
+#: Lambda's limit on a synchronous invocation's payload.
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+#: ``GetRecords`` returns at most this many records per call.
+MAX_GET_RECORDS = 1000
 # Outcomes of one invocation besides "all done" (None) and "redeliver from index n > 0".
 _WHOLE_BATCH = 0
 _HEAD_FAILED = -1
+
+
+# --- FilterCriteria: Lambda's event filtering -------------------------------------------------
+
+
+class FilterPattern:
+    """One ``FilterCriteria.Filters[].Pattern`` (a JSON object, or its text as in a template).
+
+    As Lambda's event filtering: every field of the pattern must match (nested objects
+    recurse); a field's list of conditions matches if any one does; a record field holding a
+    list matches if any element does. Conditions: a literal (string, number, true, false,
+    null), ``prefix``, ``suffix``, ``equals-ignore-case``, ``anything-but`` (a value, a list,
+    or a ``prefix``), ``numeric`` (comparisons ANDed) and ``exists``. Anything else is refused
+    when the pattern is read, so a pattern the emulator cannot honour never filters silently.
+    """
+
+    def __init__(self, pattern: str | Mapping[str, Any]) -> None:
+        parsed = json.loads(pattern) if isinstance(pattern, str) else pattern
+        if not isinstance(parsed, Mapping) or not parsed:
+            raise ValueError(f"a filter pattern is a non-empty JSON object, not {pattern!r}")
+        _check_pattern(parsed)
+        self.pattern: Mapping[str, Any] = parsed
+
+    def matches(self, record: Mapping[str, Any]) -> bool:
+        return _object_matches(self.pattern, record)
+
+
+def _check_pattern(pattern: Mapping[str, Any]) -> None:
+    for key, rule in pattern.items():
+        if isinstance(rule, Mapping):
+            _check_pattern(rule)
+        elif not isinstance(rule, list) or not rule:
+            raise ValueError(f"filter field {key!r}: a non-empty list of conditions, not {rule!r}")
+        else:
+            for condition in rule:
+                _check_condition(key, condition)
+
+
+_OPERATORS = {"prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists"}
+
+
+def _check_condition(key: str, condition: Any) -> None:
+    if not isinstance(condition, Mapping):
+        return  # a literal
+    if len(condition) != 1 or next(iter(condition)) not in _OPERATORS:
+        raise ValueError(f"filter field {key!r}: unsupported condition {condition!r}")
+    if "numeric" in condition:
+        _numeric_tests(condition["numeric"])  # raises on a malformed one
+
+
+def _object_matches(pattern: Mapping[str, Any], data: Any) -> bool:
+    if not isinstance(data, Mapping):
+        return False
+    for key, rule in pattern.items():
+        present = key in data
+        if isinstance(rule, Mapping):
+            if not (present and _object_matches(rule, data[key])):
+                return False
+        elif not _field_matches(rule, present, data.get(key)):
+            return False
+    return True
+
+
+def _field_matches(conditions: Sequence[Any], present: bool, value: Any) -> bool:
+    values = value if isinstance(value, list) else [value]
+    for condition in conditions:
+        if isinstance(condition, Mapping) and "exists" in condition:
+            if bool(condition["exists"]) == present:
+                return True
+        elif present and any(_condition_matches(condition, v) for v in values):
+            return True
+    return False
+
+
+def _condition_matches(condition: Any, value: Any) -> bool:
+    if not isinstance(condition, Mapping):
+        return _same(condition, value)
+    ((operator, operand),) = condition.items()
+    if operator == "prefix":
+        return isinstance(value, str) and value.startswith(operand)
+    if operator == "suffix":
+        return isinstance(value, str) and value.endswith(operand)
+    if operator == "equals-ignore-case":
+        return isinstance(value, str) and value.casefold() == str(operand).casefold()
+    if operator == "anything-but":
+        return not _anything_but_excludes(operand, value)
+    return _numeric_matches(operand, value)
+
+
+def _same(literal: Any, value: Any) -> bool:
+    if isinstance(literal, bool) or literal is None or isinstance(value, bool):
+        return literal is value or (literal == value and type(literal) is type(value))
+    if isinstance(literal, int | float) and isinstance(value, int | float):
+        return Decimal(str(literal)) == Decimal(str(value))
+    return bool(literal == value)
+
+
+def _anything_but_excludes(operand: Any, value: Any) -> bool:
+    if isinstance(operand, Mapping) and "prefix" in operand:
+        return isinstance(value, str) and value.startswith(operand["prefix"])
+    excluded = operand if isinstance(operand, list) else [operand]
+    return any(_same(literal, value) for literal in excluded)
+
+
+_COMPARE: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    "=": lambda a, b: a == b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _numeric_tests(operand: Any) -> list[tuple[str, Decimal]]:
+    if not isinstance(operand, list) or not operand or len(operand) % 2:
+        raise ValueError(f"numeric filter: operator, number pairs, not {operand!r}")
+    tests = list(zip(operand[::2], operand[1::2], strict=True))
+    if any(op not in _COMPARE or not isinstance(n, int | float) for op, n in tests):
+        raise ValueError(f"numeric filter: operator, number pairs, not {operand!r}")
+    return [(op, Decimal(str(n))) for op, n in tests]
+
+
+def _numeric_matches(operand: Any, value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False  # DynamoDB's N values are strings in a record: they never compare
+    number = Decimal(str(value))
+    return all(_COMPARE[op](number, limit) for op, limit in _numeric_tests(operand))
+
+
+def passes(filters: Sequence[FilterPattern], record: Mapping[str, Any]) -> bool:
+    """Whether Lambda would deliver ``record``: no filters, or any one of them matches."""
+    return not filters or any(f.matches(record) for f in filters)
+
+
+# --- records ----------------------------------------------------------------------------------
 
 
 def _wire_value(value: Any) -> Any:
@@ -74,8 +223,19 @@ def to_lambda_record(record: dict[str, Any], stream_arn: str, region: str) -> di
     }
 
 
+@dataclass
+class _Buffered:
+    record: dict[str, Any]
+    delivered: bool  # False: filtered out, the function never sees it
+    size: int  # bytes in the invocation payload
+
+
 class StreamPoller:
-    """One background thread per mapping: read the stream in order, invoke, retry, dead-letter."""
+    """One background thread per mapping: read the stream in order, invoke, retry, dead-letter.
+
+    ``filters`` are the mapping's ``FilterCriteria`` patterns; by default those the mapping
+    carries (``mapping.filters``, if the template reader provides them).
+    """
 
     def __init__(
         self,
@@ -88,6 +248,7 @@ class StreamPoller:
         region: str = LOCAL_REGION,
         poll_interval: float = 0.1,
         retry_delay: float = 0.05,
+        filters: Iterable[str | Mapping[str, Any]] | None = None,
     ) -> None:
         self.mapping = mapping
         self.stream_arn = stream_arn
@@ -97,7 +258,13 @@ class StreamPoller:
         self._region = region
         self._poll_interval = poll_interval
         self._retry_delay = retry_delay
-        self._buffer: collections.deque[dict[str, Any]] = collections.deque()
+        patterns = getattr(mapping, "filters", ()) if filters is None else filters
+        self.filters = tuple(FilterPattern(p) for p in patterns or ())
+        self._window = float(mapping.maximum_batching_window_s)
+        self._page = max(1, min(MAX_GET_RECORDS, mapping.batch_size))
+        self._buffer: collections.deque[_Buffered] = collections.deque()
+        self._waiting = 0  # records in the buffer the function is to get
+        self._gathering_since: float | None = None  # when the next batch's first record came
         self._iterators: dict[str, str] = {}  # shard id -> next iterator
         self._closed_shards: set[str] = set()
         self._attempts = 0  # failed attempts of the record at the head of the buffer
@@ -108,7 +275,9 @@ class StreamPoller:
         self._thread = threading.Thread(
             target=self._run, name=f"stream-{mapping.function}", daemon=True
         )
-        self.delivered = 0  # records the function has finished with (done or dead-lettered)
+        #: Records the mapping is finished with, in stream order: delivered and done,
+        #: dead-lettered, or filtered out.
+        self.delivered = 0
 
     def start(self) -> StreamPoller:
         tighten(self._dead_letters)  # an older stack made it 0644
@@ -148,26 +317,44 @@ class StreamPoller:
                     print(f"stream poller {self.mapping.function}: {error}", file=sys.stderr)
                 self._stop.wait(1.0)
                 continue
-            if self._buffer:
+            if self._batch_due():
                 self._deliver_one_batch()
                 continue
-            if not fetched:
+            if not fetched and not self._waiting:
                 with self._idle:
                     self._caught_up_at = cycle_start
                     self._idle.notify_all()
-                self._stop.wait(self._poll_interval)
+            self._stop.wait(self._pause())
+
+    def _batch_due(self) -> bool:
+        """Lambda invokes once the batch is full or the batching window has passed; a batch
+        being retried or bisected goes again at once."""
+        if not self._waiting:
+            return False
+        if self._waiting >= self._limit or self._attempts or self._limit < self.mapping.batch_size:
+            return True
+        if self._payload_full():
+            return True
+        started = self._gathering_since
+        return started is None or time.monotonic() - started >= self._window
+
+    def _pause(self) -> float:
+        started = self._gathering_since
+        if not self._waiting or started is None:
+            return self._poll_interval
+        return max(0.0, min(self._poll_interval, started + self._window - time.monotonic()))
 
     def _fetch(self) -> bool:
-        """Top the buffer up from every open shard; True if any record arrived."""
+        """Top the buffer up to a batch from every open shard; True if any record arrived."""
         if not self._iterators:
             self._discover_shards()
         fetched = False
         for shard_id, iterator in list(self._iterators.items()):
-            if len(self._buffer) >= self.mapping.batch_size:
+            if self._waiting >= self.mapping.batch_size:
                 break
-            response = self._client.get_records(ShardIterator=iterator, Limit=1000)
+            response = self._client.get_records(ShardIterator=iterator, Limit=self._page)
             records = response.get("Records", [])
-            self._buffer.extend(
+            self._buffer_records(
                 to_lambda_record(dict(r), self.stream_arn, self._region) for r in records
             )
             fetched = fetched or bool(records)
@@ -177,7 +364,24 @@ class StreamPoller:
             else:  # the shard was closed and is fully read; its children carry on
                 del self._iterators[shard_id]
                 self._closed_shards.add(shard_id)
+        self._skip_filtered()
         return fetched
+
+    def _buffer_records(self, records: Iterable[dict[str, Any]]) -> None:
+        for record in records:
+            wanted = passes(self.filters, record)
+            size = len(json.dumps(record, separators=(",", ":"))) if wanted else 0
+            self._buffer.append(_Buffered(record, wanted, size))
+            if wanted:
+                if not self._waiting:
+                    self._gathering_since = time.monotonic()
+                self._waiting += 1
+
+    def _skip_filtered(self) -> None:
+        """Records filtered out at the head of the stream are done: the mapping moves on."""
+        while self._buffer and not self._buffer[0].delivered:
+            self._buffer.popleft()
+            self.delivered += 1
 
     def _discover_shards(self) -> None:
         description = self._client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
@@ -193,8 +397,31 @@ class StreamPoller:
                 ShardIteratorType=position,  # type: ignore[arg-type]
             )["ShardIterator"]
 
+    def _next_batch(self) -> list[dict[str, Any]]:
+        """The records of the next invocation: up to the limit, within the payload limit."""
+        batch: list[dict[str, Any]] = []
+        size = 0
+        for entry in self._buffer:
+            if len(batch) >= self._limit:
+                break
+            if not entry.delivered:
+                continue
+            if batch and size + entry.size > MAX_PAYLOAD_BYTES:
+                break
+            batch.append(entry.record)
+            size += entry.size
+        return batch
+
+    def _payload_full(self) -> bool:
+        size = 0
+        for entry in self._buffer:
+            size += entry.size
+            if size > MAX_PAYLOAD_BYTES:
+                return True
+        return False
+
     def _deliver_one_batch(self) -> None:
-        batch = [self._buffer[i] for i in range(min(self._limit, len(self._buffer)))]
+        batch = self._next_batch()
         outcome = self._call(batch)
         if outcome is None:
             self._done(len(batch))
@@ -215,7 +442,7 @@ class StreamPoller:
         retries = self.mapping.maximum_retry_attempts
         if retries is not None and self._attempts > retries:
             # Stand-in for the on-failure destination: record it, then let the stream move on.
-            self._dead_letter([self._buffer[i] for i in range(casualties)])
+            self._dead_letter(self._next_batch()[:casualties])
             self._done(casualties)
             return
         self._stop.wait(self._retry_delay * self._attempts)
@@ -251,13 +478,21 @@ class StreamPoller:
         return first if first > 0 else _HEAD_FAILED
 
     def _done(self, count: int) -> None:
+        """The first ``count`` records the function gets are done (with the filtered-out
+        records among and right after them)."""
         if count <= 0:
             return
-        for _ in range(count):
-            self._buffer.popleft()
-        self.delivered += count
+        while count:
+            entry = self._buffer.popleft()
+            self.delivered += 1
+            if entry.delivered:
+                count -= 1
+                self._waiting -= 1
+        self._skip_filtered()
         self._attempts = 0
         self._limit = self.mapping.batch_size
+        # The next batch gathers from now on, as Lambda's next one after this invocation.
+        self._gathering_since = time.monotonic() if self._waiting else None
 
     def _dead_letter(self, records: list[dict[str, Any]]) -> None:
         now = datetime.now(UTC).isoformat()

@@ -150,6 +150,8 @@ class StreamMapping:
     report_batch_item_failures: bool = False
     starting_position: str = "TRIM_HORIZON"
     maximum_batching_window_s: int = 0
+    #: ``FilterCriteria`` patterns (JSON text): only matching records reach the function.
+    filters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -586,4 +588,7 @@ def _stream_mapping(
         in (props.get("FunctionResponseTypes") or []),
         starting_position=str(props.get("StartingPosition", "TRIM_HORIZON")),
         maximum_batching_window_s=int(props.get("MaximumBatchingWindowInSeconds", 0)),
+        filters=tuple(
+            str(f["Pattern"]) for f in (props.get("FilterCriteria") or {}).get("Filters", [])
+        ),
     )

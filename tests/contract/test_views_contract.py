@@ -292,7 +292,7 @@ def start_building(views: MemberViews, owner: str = "other", lease_until: float 
 
 
 def no_wait() -> Timing:
-    return Timing(retire_after_s=0, clock=lambda: NOW, sleep=lambda _: None)
+    return Timing(retire_after_s=0, projector_lag_s=0, clock=lambda: NOW, sleep=lambda _: None)
 
 
 def test_a_table_without_a_control_item_serves_generation_1(views):
@@ -566,7 +566,9 @@ def test_a_retired_generation_left_behind_is_deleted_by_the_next_rebuild(views):
     )
     slept: list[float] = []
     clock = iter([NOW - 5, *[NOW + 1] * 20])
-    timing = Timing(retire_after_s=0, clock=lambda: next(clock), sleep=slept.append)
+    timing = Timing(
+        retire_after_s=0, projector_lag_s=0, clock=lambda: next(clock), sleep=slept.append
+    )
     steps: list[str] = []
     rebuild(store, [projector], on_step=steps.append, timing=timing)
     assert slept == [5]  # the old generation's readers got their time

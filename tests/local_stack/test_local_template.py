@@ -9,6 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local_aws.streams import FilterPattern, passes
 from local_aws.template import (
     LocalTemplate,
     TemplateError,
@@ -117,6 +118,19 @@ def test_stream_mapping(template: LocalTemplate) -> None:
     assert mapping.batch_size == 100
     assert mapping.maximum_retry_attempts == 5
     assert mapping.starting_position == "TRIM_HORIZON"
+
+
+def test_the_stream_mapping_lets_only_commits_through(template: LocalTemplate) -> None:
+    (mapping,) = template.stream_mappings
+    filters = [FilterPattern(p) for p in mapping.filters]
+
+    def record(kind: str) -> dict[str, object]:
+        image = {"stream_id": {"S": "x"}, "item_kind": {"S": kind}}
+        return {"eventName": "INSERT", "dynamodb": {"NewImage": image}}
+
+    assert passes(filters, record("commit"))
+    assert not passes(filters, record("claim"))
+    assert not passes(filters, {"eventName": "REMOVE", "dynamodb": {"OldImage": {}}})
 
 
 def test_unknown_authorizer_is_rejected(tmp_path: Path) -> None:

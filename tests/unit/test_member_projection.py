@@ -89,7 +89,7 @@ def test_every_live_generation_ends_up_equal_whenever_a_build_began(
         add_member_note(store, KEYS, ids[n % count], AddMemberNote(text="x"), CONTEXT)
     commits = [MAPPER.recorded_events(item) for item in store.appended]
     views = InMemoryMemberViews()
-    projector = MemberDirectoryProjector(store, views)
+    projector = MemberDirectoryProjector(store, views, control_cache_s=0)  # reads every time
     touched: set[str] = set()
     for step, index in enumerate([*deliveries, *range(len(commits))]):
         if step == building_from:

@@ -14,7 +14,7 @@ from verein.membership.views.store import InMemoryMemberViews, ViewChangedConcur
 
 CONTEXT = CommandContext(correlation_id="c", actor="test")
 KEYS = KeyedHash(b"k" * 32)
-NO_WAIT = Timing(retire_after_s=0)
+NO_WAIT = Timing(retire_after_s=0, projector_lag_s=0)  # no live projector meanwhile
 
 
 def populated(count: int = 7) -> tuple[InMemoryEventStore, list[str]]:
@@ -151,3 +151,35 @@ def test_commands_and_the_live_projector_going_on_during_a_rebuild_lose_nothing(
     assert views.generations.read().current == 2
     assert views.summaries == reference(store)
     assert len(views.summaries) > 20
+
+
+def late_note_during_the_check(lag: float | None) -> tuple[dict, dict]:
+    """A live projector that read the generations just before the build began applies a note
+    written after the check pass has checked its stream; what the switched-to generation
+    shows, and what the store says."""
+    store, (member_id,) = populated(1)
+    views = InMemoryMemberViews()
+    projector = live(store, views)  # read "generation 1 only" just now, kept for 0.5 s
+    projector.control_cache_s = 0.5
+    noted: list[bool] = []
+
+    def meanwhile(progress) -> None:
+        if progress.phase == "verify" and not noted:
+            noted.append(True)
+            add_member_note(store, KEYS, member_id, AddMemberNote(text="late"), CONTEXT)
+            projector.apply(MAPPER.recorded_events(store.appended[-1]))
+
+    timing = Timing(retire_after_s=0, projector_lag_s=lag)
+    rebuild(store, [projector], segments=1, on_progress=meanwhile, timing=timing)
+    return dict(views.summaries), reference(store)
+
+
+def test_the_check_waits_until_no_projector_can_act_on_a_read_from_before_the_build():
+    served, expected = late_note_during_the_check(lag=None)
+    assert served == expected
+
+
+def test_without_that_wait_a_late_commit_would_be_missing_from_the_new_generation():
+    served, expected = late_note_during_the_check(lag=0)
+    (member,) = expected.values()
+    assert served[member.member_id].note_count == member.note_count - 1  # the late note

@@ -117,6 +117,8 @@ class GenerationControl(Protocol):
 
 class RebuildableView(Protocol):
     name: str
+    control_cache_s: float
+    """How long its live projector acts on one read of the generations (see ``rebuild``)."""
 
     @property
     def generations(self) -> GenerationControl: ...
@@ -193,6 +195,10 @@ class Timing:
     retire_after_s: float = 60.0
     """How long the old generation stays after the switch: longer than the functions that
     read views may run (their timeout, 10 s), as they read the control item per request."""
+    projector_lag_s: float | None = None
+    """How long after the build began a live projector may still act on an older read of the
+    generations: None is their ``control_cache_s`` plus a second (clock skew); 0 where no
+    projector runs meanwhile."""
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
 
@@ -227,8 +233,13 @@ def rebuild(
     builds: list[Generations] = []
     try:
         builds += [_begin(view, owner, timing, on_step) for view in views]
+        began = timing.clock()
         with _Heartbeat(views, owner, timing):
             progress, found = _fill(store, views, builds, segments, on_progress)
+            # A projector may still act on a read of the generations from before the build
+            # began; every commit it applied that way was written before that read expired.
+            if (wait := began + _projector_lag(views, timing) - timing.clock()) > 0:
+                timing.sleep(wait)
             repaired = _check(store, views, builds, segments, on_progress)
     except BaseException:
         _release(views, owner)
@@ -377,6 +388,12 @@ def _release(views: Sequence[RebuildableView], owner: str) -> None:
         if state.owner == owner:
             with contextlib.suppress(GenerationsChanged):  # taken over: not ours to release
                 view.generations.write(state, state.following(lease_until=0.0))
+
+
+def _projector_lag(views: Sequence[RebuildableView], timing: Timing) -> float:
+    if timing.projector_lag_s is not None:
+        return timing.projector_lag_s
+    return max(view.control_cache_s for view in views) + 1.0
 
 
 def _building(build: Generations) -> int:

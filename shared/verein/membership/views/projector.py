@@ -9,10 +9,16 @@ item: each view remembers the version (``position``) of the last domain event it
 The view is written with a condition on the position it was read at, so two concurrent runs
 cannot both apply the same change. All of this happens once per live generation (the served
 one, and the one a rebuild is building), each with its own position.
+
+Which generations are live is read from the control item at most every ``control_cache_s``
+(a batch of the change stream shares one read, not one per commit); a rebuild waits that long
+after it began building before it verifies, so a commit applied on an older read is still
+found (``verein.changes.rebuild``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from verein.changes.rebuild import Difference, GenerationControl
@@ -22,13 +28,20 @@ from verein.membership.views import summary as members
 from verein.membership.views.store import VIEW, MemberViews, ViewChangedConcurrently
 from verein.membership.views.summary import MemberSummary
 
+CONTROL_CACHE_S = 1.0
+"""How long a projector acts on one read of the live generations."""
+
 
 class MemberDirectoryProjector:
     name = VIEW
 
-    def __init__(self, store: EventStore, views: MemberViews) -> None:
+    def __init__(
+        self, store: EventStore, views: MemberViews, control_cache_s: float = CONTROL_CACHE_S
+    ) -> None:
         self._store = store
         self._views = views
+        self.control_cache_s = control_cache_s
+        self._live: tuple[float, tuple[int, ...]] = (float("-inf"), ())
 
     @property
     def generations(self) -> GenerationControl:
@@ -42,8 +55,16 @@ class MemberDirectoryProjector:
             return
         # Each generation has its own position: one that failed is redone on redelivery,
         # while the other skips the commit.
-        for generation in self._views.generations.read().live:
+        for generation in self._live_generations():
             self._apply(commit, generation)
+
+    def _live_generations(self) -> tuple[int, ...]:
+        read_at, live = self._live
+        if time.monotonic() - read_at >= self.control_cache_s:
+            read_at = time.monotonic()  # before the read: the cache never outlives its promise
+            live = self._views.generations.read().live
+            self._live = (read_at, live)
+        return live
 
     def _apply(self, commit: Sequence[RecordedEvent], generation: int) -> None:
         stream_id = commit[0].stream_id
