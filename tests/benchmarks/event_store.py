@@ -375,18 +375,18 @@ def our_round(rows: Rows, client: Any, table: str) -> None:
 def projector_rows(endpoint: str, template_env: dict[str, str]) -> tuple[dict[str, Row], str]:
     """What the change-stream function spends per command, metered around its dispatcher."""
     try:
-        from verein import runtime  # noqa: PLC0415 - reads the environment set here
+        from verein.bootstrap import Adapters  # noqa: PLC0415 - reads the environment set here
         from verein.membership.domain_events import (  # noqa: PLC0415
             MemberNoteAdded,
             MembershipApplied,
         )
 
         with environment({**aws_environment(endpoint), **template_env}):
-            runtime.reset()
-            table = runtime.settings().event_store_table
-            store = DynamoDBEventStore(runtime.dynamodb(), table, runtime.mapper())
+            adapters = Adapters.from_environment()  # as the change-stream function builds them
+            table = adapters.settings.event_store_table
+            store = DynamoDBEventStore(adapters.dynamodb, table, adapters.mapper)
             meter = Meter()
-            meter.attach(runtime.dynamodb())
+            meter.attach(adapters.dynamodb)
             rows = Rows(meter)
             members = [str(uuid.uuid4()) for _ in range(OPS)]
             commits = []
@@ -402,13 +402,12 @@ def projector_rows(endpoint: str, template_env: dict[str, str]) -> tuple[dict[st
                 store.append(stream, 0, [NewEvent(applied, CONTEXT.metadata(member))])
                 note = MemberNoteAdded(text="Called, will pay by transfer.")
                 store.append(stream, 1, [NewEvent(note, CONTEXT.metadata(member))])
-                commits.append([commit_image(runtime.dynamodb(), store, stream, v) for v in (1, 2)])
-            dispatch = runtime.dispatcher().dispatch
+                commits.append([commit_image(adapters.dynamodb, store, stream, v) for v in (1, 2)])
+            dispatch = adapters.dispatcher.dispatch
             rows.measure("project applied", "project an application (first commit)", OPS,
                          lambda i: dispatch(commits[i][0]))  # fmt: skip
             rows.measure("project note", "project a note (second commit)", OPS,
                          lambda i: dispatch(commits[i][1]))  # fmt: skip
-            runtime.reset()
             return rows.rows, ""
     except Exception as error:  # the product's wiring moves; say so instead of failing
         return {}, f"projector not measured: {type(error).__name__}: {error}"

@@ -35,7 +35,7 @@ from local_aws.template import LOCAL_ACCOUNT_ID, LOCAL_REGION, FunctionSpec
 
 # Reports its process, its environment, its import path, its context and its module-level
 # state; "wait_for" makes calls meet across processes (each writes a file, then waits until
-# there are that many), "cache" keeps a value at module level as verein.runtime's caches do.
+# there are that many), "cache" keeps a value at module level as verein.bootstrap's Adapters do.
 PROBE = """
 import json, os, sys, time, pathlib
 

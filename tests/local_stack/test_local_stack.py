@@ -1,7 +1,7 @@
 """The local stack's process supervision, secrets and data-dir file modes, over real HTTP.
 
 A small throwaway template: a writer function that keeps its boto3 clients at module level (as
-verein.runtime does, so they keep the endpoint they were made with), a projector, two secrets.
+verein.bootstrap's Adapters do, so they keep the endpoint they were made with), a projector, two secrets.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ WRITER = """
 import json, os
 import boto3
 
-_dynamodb = boto3.client("dynamodb")  # made once per execution environment, like verein.runtime
+_dynamodb = boto3.client("dynamodb")  # made once per execution environment, like Adapters
 _secrets = None
 
 def handler(event, context):
