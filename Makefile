@@ -1,5 +1,6 @@
 # The two commands that matter: `make run` and `make test`. Both set up what they need.
-PYTHON ?= python3
+# The Lambda runtime's Python (3.13) where the machine has it, so tests run on what deploys.
+PYTHON ?= $(shell python3.13 -c '' >/dev/null 2>&1 && echo python3.13 || echo python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
@@ -21,8 +22,8 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/membership local --port $(PORT) --data-dir $(DATA)
 
-## Lint, type-check, lint the template, run every test.
-test: lint typecheck cfn-lint workflow-lint pytest
+## Lint, type-check, lint and validate the templates and workflows, run every test.
+test: lint typecheck cfn-lint sam-validate workflow-lint pytest
 
 ## Unit and contract tests on the in-memory adapters: seconds, no backend, no stack.
 test-fast: setup
@@ -63,9 +64,10 @@ bench: setup
 
 # --- Deployment helpers: AWS SAM CLI lives in its own venv (it pins boto3 and pydantic). ---
 SAM_VENV := .venv-sam
+SAM_CLI_VERSION := 1.170.0# as in .github/workflows (setup-sam)
 $(SAM_VENV)/bin/sam:
 	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install -q aws-sam-cli
+	$(SAM_VENV)/bin/python -m pip install -q "aws-sam-cli==$(SAM_CLI_VERSION)"
 
 sam-validate: $(SAM_VENV)/bin/sam
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint -t infra/template.yaml

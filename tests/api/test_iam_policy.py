@@ -10,6 +10,7 @@ function's credentials could try beyond that, must be denied.
 from __future__ import annotations
 
 import copy
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,7 +36,7 @@ from tests.iam_eval import (
 from tests.samples import FORM, JSON_APPLICATION, MAPPER
 from verein.changes.rebuild import Timing, rebuild
 from verein.eventstore.dynamodb import DynamoDBEventStore
-from verein.membership.views.projector import MemberDirectoryProjector
+from verein.membership.views.projector import CONTROL_CACHE_S, MemberDirectoryProjector
 from verein.membership.views.store import DynamoDBMemberViews
 
 EVENT_STORE = "EventStoreTable"
@@ -473,7 +474,8 @@ def test_the_projector_may_make_every_request_of_projecting(api, aws, recorder, 
     with recorder.capture() as calls:
         # The note's commit before the application's: the projector reads the gap from the store.
         assert api.project([note]) == {"batchItemFailures": []}
-        start_building(aws)  # from now on into generations 1 and 2
+        start_building(aws)  # from now on into generations 1 and 2, once the projector's
+        time.sleep(CONTROL_CACHE_S)  # read of the generations expired (a rebuild waits too)
         assert api.project(records) == {"batchItemFailures": []}
 
     requests = requests_of(calls, keys)
