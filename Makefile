@@ -61,6 +61,7 @@ bench: setup
 	$(BIN)/python -m tests.benchmarks.projection_latency
 	$(BIN)/python -m tests.benchmarks.views_rebuild
 	$(BIN)/python -m tests.benchmarks.local_startup
+	$(BIN)/python -m tests.benchmarks.cold_start
 
 # --- Deployment helpers: AWS SAM CLI lives in its own venv (it pins boto3 and pydantic). ---
 SAM_VENV := .venv-sam

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -20,12 +20,13 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein.bootstrap import Adapters
+from verein.tracing import handler_tracer
 
 NEEDS: tuple[str, ...] = ()
 """Settings this function cannot start without beyond the common ones (cold start)."""
 adapters = Adapters.from_environment(NEEDS)
 logger = Logger()
-tracer = Tracer()
+tracer = handler_tracer()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 

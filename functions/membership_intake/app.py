@@ -9,17 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein.bootstrap import Adapters
 from verein.membership.intake import IntakeRequest, handle
+from verein.tracing import handler_tracer
 
 NEEDS = ("CLAIM_KEY_SECRET_ARN",)
 """Settings this function cannot start without (checked at cold start)."""
 adapters = Adapters.from_environment(NEEDS)
 logger = Logger()
-tracer = Tracer()
+tracer = handler_tracer()
 
 
 def lambda_handler(adapters: Adapters) -> Callable[[dict[str, Any], LambdaContext], Any]:

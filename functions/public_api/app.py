@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein.bootstrap import Adapters
 from verein.membership.web import public as membership_public
+from verein.tracing import handler_tracer
 from verein.web.openapi import OBJECT
 from verein.web.problems import install_error_handlers
 from verein.web.resolver import WebResolver
@@ -21,7 +22,7 @@ NEEDS = ("MEMBERSHIP_INTAKE_FUNCTION",)
 """Settings this function cannot start without (checked at cold start)."""
 adapters = Adapters.from_environment(NEEDS)
 logger = Logger()
-tracer = Tracer()
+tracer = handler_tracer()
 # 16 KiB: the form's fields take about 700 characters; anything near the limit is not a person.
 app = WebResolver(Limits(max_body_bytes=16 * 1024, accepts=frozenset({JSON, FORM})))
 app.include_router(membership_public.router)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein.bootstrap import Adapters
 from verein.membership.web import staff as membership_staff
+from verein.tracing import handler_tracer
 from verein.web.openapi import OBJECT, STAFF_SECURITY_SCHEMES, problems
 from verein.web.problems import install_error_handlers
 from verein.web.resolver import WebResolver
@@ -22,7 +23,7 @@ NEEDS = ("CLAIM_KEY_SECRET_ARN",)
 """Settings this function cannot start without (checked at cold start)."""
 adapters = Adapters.from_environment(NEEDS)
 logger = Logger()
-tracer = Tracer()
+tracer = handler_tracer()
 # 64 KiB: a note takes 2,000 characters, at most 12 KB even with every one JSON-escaped.
 app = WebResolver(Limits(max_body_bytes=64 * 1024), admits=is_staff_request)
 app.include_router(membership_staff.router)

@@ -15,20 +15,20 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from verein.changes.dispatcher import Dispatcher
-from verein.changes.projection import Projection
-from verein.eventstore.port import EventStore
 from verein.kernel.domain_events import EventRegistry
 from verein.kernel.keyed_hash import KeyedHash
 from verein.membership import feature as membership
-from verein.membership.intake import ApplicationIntake
-from verein.membership.views.store import MemberViews
 from verein.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+    from verein.changes.dispatcher import Dispatcher
+    from verein.changes.projection import Projection
     from verein.eventstore.mapper import Mapper
+    from verein.eventstore.port import EventStore
+    from verein.membership.intake import ApplicationIntake
+    from verein.membership.views.store import MemberViews
 
 EVENT_REGISTRY = EventRegistry((*membership.DOMAIN_EVENTS,))
 """Every feature's domain events: what the store can read back (and upcast)."""
@@ -135,4 +135,6 @@ class Adapters:
     @cached_property
     def dispatcher(self) -> Dispatcher:
         """The change stream's consumer: every projection and (soon) reactor."""
+        from verein.changes.dispatcher import Dispatcher  # noqa: PLC0415
+
         return Dispatcher(self.mapper, self.projections)

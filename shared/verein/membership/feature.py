@@ -6,15 +6,16 @@ domain events in ``membership.domain_events``.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from verein.changes.projection import Projection
-from verein.eventstore import EventStore
-from verein.kernel.keyed_hash import KeyedHash
 from verein.membership.domain_events import DOMAIN_EVENTS
-from verein.membership.intake import ApplicationIntake
-from verein.membership.views.projector import MemberDirectoryProjector
-from verein.membership.views.store import MemberViews
+
+if TYPE_CHECKING:  # types only: the API functions import this module and build no projector
+    from verein.changes.projection import Projection
+    from verein.eventstore import EventStore
+    from verein.kernel.keyed_hash import KeyedHash
+    from verein.membership.intake import ApplicationIntake
+    from verein.membership.views.store import MemberViews
 
 __all__ = ["DOMAIN_EVENTS", "MembershipPorts", "projections"]
 
@@ -36,4 +37,6 @@ class MembershipPorts(Protocol):
 
 
 def projections(ports: MembershipPorts) -> tuple[Projection, ...]:
+    from verein.membership.views.projector import MemberDirectoryProjector  # noqa: PLC0415
+
     return (MemberDirectoryProjector(ports.event_store, ports.member_views),)
