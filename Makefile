@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT   ?= 3000
 DATA   ?= .local
 
-.PHONY: setup run test test-fast lint typecheck cfn-lint workflow-lint pytest bench smoke sam-validate build deploy clean
+.PHONY: setup run test test-fast lint typecheck cfn-lint workflow-lint browser pytest bench smoke sam-validate build deploy clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
@@ -45,7 +45,13 @@ workflow-lint: setup
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --strict-collection --no-progress .github/workflows
 
-pytest: setup
+## Chromium (or Google Chrome) for the browser tests (tests/browser): the system's; if none,
+## Debian's chromium package with apt-get (as root or with password-less sudo); else a message
+## saying how to install one.
+browser:
+	@chromium=$$($(PYTHON) tests/browser/find_chromium.py --install) && echo "browser tests: $$chromium"
+
+pytest: setup browser
 	$(BIN)/pytest
 
 ## Smoke test of a running system: URL=<api url> and one of STACK=<deployed stack> (makes a

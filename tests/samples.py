@@ -17,6 +17,9 @@ FORM = {
 JSON_APPLICATION = {**FORM, "privacy_consent": True}
 """The same application as a page using fetch() sends it."""
 
+CONSENT_VERSION = "de-0123456789ab"
+"""A consent version as the form records one (``membership.web.consent``)."""
+
 MAPPER = Mapper(EVENT_REGISTRY)
 """Reads and writes every feature's domain events, as the functions' mapper does."""
 
@@ -30,4 +33,5 @@ def application(n: int = 0, *, consent: bool = True) -> ApplyForMembership:
         membership_type=MembershipType.COMPANY if n % 2 else MembershipType.INDIVIDUAL,
         language="de",
         privacy_consent=consent,
+        consent_version=CONSENT_VERSION,
     )

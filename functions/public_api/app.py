@@ -13,8 +13,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from verein.bootstrap import Adapters
 from verein.membership.web import public as membership_public
 from verein.tracing import handler_tracer
-from verein.web.openapi import OBJECT
+from verein.web.html import HTML
+from verein.web.i18n import translate
+from verein.web.openapi import HTML_PAGE, OBJECT
+from verein.web.pages import SHARED_TEMPLATES, Templates, switch_href
 from verein.web.problems import install_error_handlers
+from verein.web.requests import request_language
 from verein.web.resolver import WebResolver
 from verein.web.screening import FORM, JSON, Limits
 
@@ -27,6 +31,28 @@ tracer = handler_tracer()
 app = WebResolver(Limits(max_body_bytes=16 * 1024, accepts=frozenset({JSON, FORM})))
 app.include_router(membership_public.router)
 install_error_handlers(app, logger)
+PUBLIC_PAGES = (membership_public.public_links,)
+"""Every included feature's public pages, linked from the landing page."""
+HOME = Templates(SHARED_TEMPLATES)
+
+
+@app.get(
+    "/",
+    summary="The landing page: the association's public pages and the staff sign-in (HTML)",
+    description="Query: `lang` (de or en; else Accept-Language, else de), read as sent: a "
+    "repeated or odd value still gets the page.",
+    responses={200: {"description": "The landing page", "content": HTML_PAGE}},
+)
+def landing_page() -> Response[str]:
+    language = request_language(app)
+    html = HOME.render(
+        "home.html",
+        language,
+        title=translate("home.title", language),
+        switch_href=switch_href("/", language),
+        links=[link for links in PUBLIC_PAGES for link in links(language)],
+    )
+    return Response(200, HTML, html, headers={"Content-Language": language})
 
 
 @app.get(

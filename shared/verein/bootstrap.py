@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from verein.kernel.domain_events import EventRegistry
 from verein.kernel.keyed_hash import KeyedHash
+from verein.membership import domain_events as membership_events
 from verein.membership import feature as membership
 from verein.settings import Settings
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from verein.membership.intake import ApplicationIntake
     from verein.membership.views.store import MemberViews
 
-EVENT_REGISTRY = EventRegistry((*membership.DOMAIN_EVENTS,))
+EVENT_REGISTRY = EventRegistry((*membership.DOMAIN_EVENTS,), {**membership_events.UPCASTERS})
 """Every feature's domain events: what the store can read back (and upcast)."""
 
 

@@ -17,6 +17,35 @@ class SettingsError(RuntimeError):
     pass
 
 
+_URL = r"^https?://[^\s<>\"]+$"
+
+
+class Association(BaseModel):
+    """Who runs this site: shown on every public page; the controller the consent text names
+    (DSGVO Art. 13). The template's parameters AssociationName, AssociationEmail,
+    PrivacyNoticeUrl and ImprintUrl; the defaults make the local stack work out of the box."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    name: str = Field(
+        default="Stadtmarketing Musterstadt e.V.", alias="ASSOCIATION_NAME", min_length=1
+    )
+    email: str = Field(
+        default="info@verein.example", alias="ASSOCIATION_EMAIL", pattern=r"^[^@\s]+@[^@\s]+$"
+    )
+    privacy_notice_url: str = Field(
+        default="https://verein.example/datenschutz", alias="PRIVACY_NOTICE_URL", pattern=_URL
+    )
+    imprint_url: str = Field(
+        default="https://verein.example/impressum", alias="IMPRINT_URL", pattern=_URL
+    )
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Association:
+        values = os.environ if environ is None else environ
+        return cls.model_validate({k: v for k, v in values.items() if v})
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
@@ -24,6 +53,7 @@ class Settings(BaseModel):
     views_table: str = Field(alias="VIEWS_TABLE", min_length=1)
     claim_key_secret_arn: str | None = Field(default=None, alias="CLAIM_KEY_SECRET_ARN")
     membership_intake_function: str | None = Field(default=None, alias="MEMBERSHIP_INTAKE_FUNCTION")
+    association: Association = Field(default_factory=Association)
 
     @classmethod
     def from_environment(
@@ -32,7 +62,9 @@ class Settings(BaseModel):
         """The settings; ``needs`` names optional variables this function requires."""
         values = os.environ if environ is None else environ
         try:
-            settings = cls.model_validate(dict(values))
+            # The association's details are checked here too, so a bad one fails the cold start.
+            association = Association.from_environment(values)
+            settings = cls.model_validate({**values, "association": association})
         except ValidationError as error:
             names = sorted({str(e["loc"][0]) for e in error.errors()})
             raise SettingsError(_message(names)) from None
@@ -50,6 +82,6 @@ class Settings(BaseModel):
 
 def _message(names: list[str]) -> str:
     return (
-        f"missing or empty environment variables: {', '.join(names)} "
+        f"missing, empty or invalid environment variables: {', '.join(names)} "
         "(infra/template.yaml sets them for each function)"
     )

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from local_aws.jwt_auth import LocalCognito
 from tests.api_client import ApiClient
 from tests.samples import FORM, JSON_APPLICATION
+from verein.membership.web.reference import reference
 
 
 @pytest.fixture
@@ -37,17 +38,33 @@ def test_the_form_is_german_by_default_and_english_on_request(api):
     assert 'lang="en"' in by_header.text
 
 
-def test_a_form_post_shows_thanks_and_stores_one_domain_event(api, aws):
+REFERENCE = r"A-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}"
+
+
+def test_a_form_post_redirects_to_the_thanks_page_and_stores_one_domain_event(api, aws):
     reply = api.post_form("/membership/applications", FORM)
-    assert reply.status == 200, reply.text
-    assert "Vielen Dank" in reply.text
-    application_id = re.search(r"Antragsnummer: ([0-9a-f-]{36})", reply.text).group(1)
+    assert reply.status == 303, reply.text  # Post/Redirect/Get: a reload re-asks the GET
+    location = reply.headers["location"]
+    shown = re.fullmatch(rf"/membership/thanks\?ref=({REFERENCE})&lang=de", location).group(1)
+    thanks = api.request("GET", location)
+    assert thanks.status == 200 and thanks.headers["content-type"].startswith("text/html")
+    assert "Vielen Dank" in thanks.text and shown in thanks.text
+    assert "Wie es weitergeht" in thanks.text
     commits = [i for i in stored_items(aws) if i["item_kind"]["S"] == "commit"]
     assert len(commits) == 1
-    assert commits[0]["stream_id"]["S"] == f"member#{application_id}"
+    assert reference(commits[0]["stream_id"]["S"].removeprefix("member#")) == shown
+    assert len(stored_items(aws)) == 2  # reading the thanks page again stores nothing
+    api.request("GET", location)
+    assert len(stored_items(aws)) == 2
 
 
-def test_json_gets_202_with_the_application_id(api):
+def test_the_thanks_page_shows_only_what_looks_like_a_reference(api):
+    reply = api.request("GET", "/membership/thanks?ref=Bitte+0800+anrufen&lang=en")
+    assert reply.status == 200 and "Thank you!" in reply.text
+    assert "anrufen" not in reply.text and "Your reference" not in reply.text
+
+
+def test_json_gets_202_with_the_application_id_and_a_reference(api):
     reply = api.post_json(
         "/membership/applications",
         {
@@ -58,22 +75,56 @@ def test_json_gets_202_with_the_application_id(api):
         },
     )
     assert reply.status == 202
+    assert set(reply.json()) == {"application_id", "reference"}
     assert re.fullmatch(r"[0-9a-f-]{36}", reply.json()["application_id"])
-    assert reply.json()["already_received"] is False
+    assert reply.json()["reference"] == reference(reply.json()["application_id"])
 
 
-def test_a_double_submission_returns_the_first_application_and_stores_nothing(api, aws):
+def test_a_double_submission_gets_the_same_answer_and_stores_nothing(api, aws):
+    """No enumeration: nobody learns from the answer whether an address applied before."""
     first = api.post_json("/membership/applications", JSON_APPLICATION)
     again = api.post_json(
         "/membership/applications",
         {**FORM, "email": " ERIKA@example.org", "privacy_consent": True},
     )
-    assert again.status == 202
-    assert again.json() == {
-        "application_id": first.json()["application_id"],
-        "already_received": True,
-    }
+    assert (first.status, again.status) == (202, 202)
+    assert set(first.json()) == set(again.json()) == {"application_id", "reference"}
+    assert again.json()["application_id"] != first.json()["application_id"]
+    assert again.json()["reference"] != first.json()["reference"]
     assert len(stored_items(aws)) == 2  # one commit, one claim
+
+
+def test_a_double_form_post_gets_the_same_pages(api, aws):
+    pages = []
+    for _ in range(2):
+        reply = api.post_form("/membership/applications", FORM)
+        assert reply.status == 303
+        thanks = api.request("GET", reply.headers["location"])
+        pages.append(re.sub(REFERENCE, "REF", thanks.text))
+    assert pages[0] == pages[1]
+    assert len(stored_items(aws)) == 2
+
+
+def test_the_landing_page_names_the_association_and_links_form_and_staff_sign_in(api):
+    german = api.request("GET", "/")
+    assert german.status == 200 and german.headers["content-type"].startswith("text/html")
+    assert "Stadtmarketing Musterstadt e.V." in german.text
+    assert 'href="/membership/apply?lang=de"' in german.text
+    assert 'href="/staff/?lang=de"' in german.text
+    english = api.request("GET", "/?lang=en")
+    assert 'lang="en"' in english.text and "Become a member" in english.text
+
+
+@pytest.mark.parametrize("target", ["/", "/membership/apply", "/membership/thanks"])
+def test_every_public_page_shows_who_runs_it(api, target):
+    page = api.request("GET", target).text
+    for shown in (
+        "Stadtmarketing Musterstadt e.V.",
+        "mailto:info@verein.example",
+        'href="https://verein.example/datenschutz"',
+        'href="https://verein.example/impressum"',
+    ):
+        assert shown in page, (target, shown)
 
 
 @pytest.mark.parametrize(
@@ -94,6 +145,9 @@ def test_invalid_form_input_reshows_the_form_with_messages_and_stores_nothing(
     assert reply.headers["content-type"].startswith("text/html")
     assert expected in reply.text
     assert 'value="Erika Mustermann"' in reply.text  # what was typed is kept
+    # focus goes to the error summary (no JavaScript), whose items link to their fields
+    assert re.search(r'<div class="error-summary"[^>]*tabindex="-1" autofocus', reply.text)
+    assert 'href="#email"' in reply.text and 'href="#privacy_consent"' in reply.text
     assert stored_items(aws) == []
 
 
@@ -202,6 +256,25 @@ def test_unknown_member_is_404_and_bad_parameters_are_422(api):
     assert api.staff_get("/staff/members/not-an-id").status == 422
     assert api.staff_get("/staff/members?limit=0").status == 422
     assert api.staff_get("/staff/members?status=DROP%20TABLE").status == 422
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("de", "Erlaubt sind: 'applied'."), ("en", "Allowed values: 'applied'.")],
+)
+def test_an_unknown_status_is_a_422_naming_the_allowed_ones_not_an_empty_list(
+    api, language, message
+):
+    reply = api.staff_get("/staff/members?status=paid", headers=[("accept-language", language)])
+    assert reply.status == 422
+    assert reply.json()["errors"] == [{"field": "status", "message": message}]
+
+
+def test_a_wrong_choice_on_the_form_keeps_its_own_words(api):
+    reply = api.post_form("/membership/applications", {**FORM, "membership_type": "club"})
+    assert reply.status == 422
+    assert "Bitte wählen Sie Unternehmen oder Einzelperson." in reply.text
+    assert "Erlaubt sind" not in reply.text
 
 
 def test_openapi_documents_the_routes():
@@ -430,7 +503,7 @@ def test_media_types_are_case_insensitive(api):
         body=urlencode({**FORM, "email": "form@example.org"}).encode(),
         headers=[("content-type", "Application/X-WWW-Form-Urlencoded")],
     )
-    assert form.status == 200 and "Vielen Dank" in form.text
+    assert form.status == 303 and form.headers["location"].startswith("/membership/thanks?")
 
 
 def test_a_huge_form_value_gets_413_as_a_page_without_echoing_it(api, aws):
@@ -506,18 +579,17 @@ def test_control_characters_and_broken_utf8_in_a_form_are_refused(api, aws, name
     assert stored_items(aws) == []
 
 
-def test_sharp_s_and_double_s_are_two_applicants(api):
-    first = api.post_json(
-        "/membership/applications", {**JSON_APPLICATION, "email": "x@straße.example"}
-    )
-    second = api.post_json(
-        "/membership/applications", {**JSON_APPLICATION, "email": "x@STRASSE.example"}
-    )
-    assert first.json()["already_received"] is second.json()["already_received"] is False
+def test_sharp_s_and_double_s_are_two_applicants(api, aws):
+    def commits():
+        return sum(i["item_kind"]["S"] == "commit" for i in stored_items(aws))
+
+    api.post_json("/membership/applications", {**JSON_APPLICATION, "email": "x@straße.example"})
+    api.post_json("/membership/applications", {**JSON_APPLICATION, "email": "x@STRASSE.example"})
+    assert commits() == 2
     again = api.post_json(
         "/membership/applications", {**JSON_APPLICATION, "email": "X@Strasse.Example"}
     )
-    assert again.json() == {**second.json(), "already_received": True}
+    assert again.status == 202 and commits() == 2
 
 
 def test_the_claim_key_is_keyed_not_a_plain_hash_of_the_address(api, aws):
@@ -541,3 +613,9 @@ def test_the_openapi_documents_are_served_the_staff_one_to_staff_only(api):
     staff = api.staff_get("/staff/openapi.json").json()
     assert "/staff/members/{member_id}/notes" in staff["paths"]
     assert staff["components"]["securitySchemes"]["staffToken"]["scheme"] == "bearer"
+
+
+@pytest.mark.parametrize("target", ["/?lang=en&lang=de", "/membership/thanks?lang=en&lang=de"])
+def test_a_repeated_lang_parameter_still_gets_the_page(api, target):
+    reply = api.request("GET", target)
+    assert reply.status == 200 and 'lang="en"' in reply.text

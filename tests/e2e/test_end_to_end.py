@@ -13,6 +13,7 @@ import pytest
 
 from local_aws.cli import LocalStack
 from tests.samples import FORM, JSON_APPLICATION
+from verein.membership.web.reference import reference
 
 pytestmark = pytest.mark.e2e
 
@@ -42,6 +43,18 @@ def wait_for_member(client: httpx.Client, stack: LocalStack, member_id: str, tim
     raise AssertionError(f"{member_id} did not appear in the staff view within {timeout} s")
 
 
+def wait_for_reference(client: httpx.Client, stack: LocalStack, shown: str, timeout: float = 10.0):
+    """The member whose reference a person was shown (staff cannot search by it yet)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        listing = client.get("/staff/members?status=applied", headers=staff(stack)).json()
+        found = [m for m in listing["members"] if reference(m["member_id"]) == shown]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no member with reference {shown} within {timeout} s")
+
+
 def test_a_form_post_reaches_the_staff_view_and_survives_a_restart(tmp_path):
     data_dir = tmp_path / "data"
     with start(data_dir) as stack, httpx.Client(base_url=stack.base_url) as client:
@@ -50,12 +63,18 @@ def test_a_form_post_reaches_the_staff_view_and_survives_a_restart(tmp_path):
         assert "Mitgliedsantrag" in form.text
         assert "Membership application" in client.get("/membership/apply?lang=en").text
 
-        thanks = client.post("/membership/applications", data=FORM)
+        landing = client.get("/")
+        assert landing.status_code == 200 and 'href="/membership/apply?lang=de"' in landing.text
+
+        posted = client.post("/membership/applications", data=FORM)
+        assert posted.status_code == 303  # Post/Redirect/Get
+        thanks = client.get(posted.headers["location"])
         assert thanks.status_code == 200
         assert "Vielen Dank" in thanks.text
-        member_id = re.search(r"Antragsnummer: ([0-9a-f-]{36})", thanks.text).group(1)
+        shown = re.search(r'class="reference">(A-[0-9A-Z]{4}-[0-9A-Z]{4})<', thanks.text).group(1)
 
-        member = wait_for_member(client, stack, member_id)
+        member = wait_for_reference(client, stack, shown)
+        member_id = member["member_id"]
         assert member["email"] == "erika@example.org"
         detail = client.get(f"/staff/members/{member_id}", headers=staff(stack)).json()
         assert [h["event_type"] for h in detail["history"]] == ["MembershipApplied"]
@@ -69,7 +88,11 @@ def test_a_form_post_reaches_the_staff_view_and_survives_a_restart(tmp_path):
         member = wait_for_member(client, stack, member_id)
         assert member["applicant_name"] == "Erika Mustermann"
         again = client.post("/membership/applications", data=FORM)
-        assert member_id in again.text  # the claim survived the restart too
+        assert again.status_code == 303  # the same answer as for a new address (no enumeration)
+        assert member_id not in again.text and member_id not in again.headers["location"]
+        assert stack.wait_for_projections(10)
+        listing = client.get("/staff/members", headers=staff(stack)).json()
+        assert [m["member_id"] for m in listing["members"]] == [member_id]  # the claim held
 
 
 def test_staff_routes_reject_missing_forged_and_foreign_tokens(stack, tmp_path):
@@ -175,14 +198,16 @@ def test_the_same_application_sent_five_times_at_once_is_stored_once(stack):
         lambda c, i: c.post(f"{stack.base_url}/membership/applications", json=JSON_APPLICATION),
     )
     assert [r.status_code for r in replies] == [202] * 5
+    # No enumeration: every submission gets an answer of the same shape with its own id.
+    assert all(set(r.json()) == {"application_id", "reference"} for r in replies)
     ids = {r.json()["application_id"] for r in replies}
-    assert len(ids) == 1
-    assert sorted(r.json()["already_received"] for r in replies) == [False, True, True, True, True]
+    assert len(ids) == 5
     with httpx.Client(base_url=stack.base_url) as client:
         assert stack.wait_for_projections(10)
         listing = client.get("/staff/members", headers=staff(stack)).json()
-        assert [m["member_id"] for m in listing["members"]] == list(ids)
-        (member_id,) = ids
+        stored = [m["member_id"] for m in listing["members"]]
+        assert len(stored) == 1 and set(stored) <= ids
+        (member_id,) = stored
         history = client.get(f"/staff/members/{member_id}", headers=staff(stack)).json()["history"]
         assert len(history) == 1
 

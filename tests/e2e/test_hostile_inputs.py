@@ -345,6 +345,20 @@ QUERY_AND_PATH_PROBES: dict[str, list[Probe]] = {
         Probe("lang-invalid-utf8", query="lang=%FF", statuses=frozenset({200}), media=(HTML,)),
         Probe("lang-nul", query="lang=%00", statuses=frozenset({200}), media=(HTML,)),
     ],
+    "GET /membership/thanks": [
+        # Only the shape of a reference is ever shown: nothing else from the link is echoed.
+        Probe("ref-markup", query="ref=%3Cscript%3E", statuses=frozenset({200}), media=(HTML,)),
+        Probe("ref-invalid-utf8", query="ref=%FF", statuses=frozenset({200}), media=(HTML,)),
+        Probe(
+            "ref-twice",
+            query="ref=A-0000-0000&ref=A-1111-1111",
+            statuses=frozenset({200}),
+            media=(HTML,),
+        ),
+    ],
+    "GET /": [
+        Probe("lang-nul", query="lang=%00", statuses=frozenset({200}), media=(HTML,)),
+    ],
     "GET /staff/members": [
         Probe("status-nul", query="status=%00"),
         Probe("after-invalid-utf8", query="after=%FF"),
@@ -598,9 +612,10 @@ def test_media_types_are_case_insensitive_for_forms(
         content=urlencode(_as_form(_application(uuid.uuid4().hex))).encode(),
         headers={"Content-Type": "APPLICATION/X-WWW-FORM-URLENCODED"},
     )
-    assert reply.status_code == 200, excerpt(reply)
-    assert media_type(reply.headers["content-type"]) == HTML
-    assert "Vielen Dank" in reply.text
+    assert reply.status_code == 303, excerpt(reply)
+    thanks = client.get(reply.headers["location"])
+    assert media_type(thanks.headers["content-type"]) == HTML
+    assert "Vielen Dank" in thanks.text
     assert len(event_store_items(stack)) - len(before) == 2
 
 
@@ -645,7 +660,9 @@ def _html_pages(client: httpx.Client) -> list[tuple[str, httpx.Response]]:
     return [
         ("the form", client.get("/membership/apply")),
         ("the form in English", client.get("/membership/apply?lang=en")),
-        ("thanks", client.post("/membership/applications", data=valid)),
+        ("the landing page", client.get("/")),
+        ("the redirect to thanks", client.post("/membership/applications", data=valid)),
+        ("thanks", client.get("/membership/thanks?ref=A-0000-0000&lang=en")),
         (
             "the form with errors",
             client.post("/membership/applications", data={**valid, "email": "nope"}),

@@ -314,6 +314,15 @@ def public_requests(unique: str) -> list[Known]:
     return [
         Known("the form", apply, "GET", "/membership/apply", frozenset({200}), {}),
         Known("the form, English", apply, "GET", "/membership/apply?lang=en", frozenset({200}), {}),
+        Known("the landing page", ("GET", "/"), "GET", "/?lang=en", frozenset({200}), {}),
+        Known(
+            "the thank-you page",
+            ("GET", "/membership/thanks"),
+            "GET",
+            "/membership/thanks?ref=A-7K3M-Q2XD&lang=de",
+            frozenset({200}),
+            {},
+        ),
         Known("JSON, accepted", submit, "POST", submit[1], frozenset({202}), as_json, application),
         Known("JSON, again", submit, "POST", submit[1], frozenset({202}), as_json, application),
         Known(
@@ -340,7 +349,7 @@ def public_requests(unique: str) -> list[Known]:
             submit,
             "POST",
             submit[1],
-            frozenset({200}),
+            frozenset({303}),  # Post/Redirect/Get
             {"Content-Type": FORM},
             form.encode(),
         ),

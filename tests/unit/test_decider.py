@@ -113,6 +113,7 @@ def _applied():
         "membership_type": "company",
         "language": "de",
         "privacy_consent": True,
+        "consent_version": "de-0123456789ab",
     }
 
 

@@ -49,3 +49,19 @@ def test_old_data_is_upcast_step_by_step_and_newer_data_refused():
     assert registry.decode("MemberNoteAdded", 1, NOTE) == NoteV3(**NOTE, priority=0, source="staff")
     with pytest.raises(UnknownEventType, match="newer"):
         registry.decode("MemberNoteAdded", 4, NOTE)
+
+
+def test_the_composition_root_upcasts_schema_1_applications():
+    v1 = {
+        "applicant_name": "A",
+        "email": "a@example.org",
+        "organisation": None,
+        "membership_type": "company",
+        "language": "de",
+        "privacy_consent": True,
+    }
+    assert MembershipApplied.schema_version == 2
+    upcast = EVENT_REGISTRY.decode("MembershipApplied", 1, v1)
+    assert upcast == MembershipApplied(**v1, consent_version=None)
+    with pytest.raises(UnknownEventType):  # without the feature's upcasters: unreadable
+        EventRegistry(membership.DOMAIN_EVENTS).decode("MembershipApplied", 1, v1)

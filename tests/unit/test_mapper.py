@@ -41,6 +41,7 @@ def applied(subject: str = "m-1") -> NewEvent:
         membership_type=command.membership_type,
         language="de",
         privacy_consent=True,
+        consent_version=command.consent_version,
     )
     return NewEvent(payload, CONTEXT.metadata(subject))
 
@@ -84,3 +85,22 @@ def test_a_store_writes_and_reads_through_its_mapper():
     store.append("member#m-1", 0, [applied()])
     assert "Firma" not in store.appended[0]["events"]
     assert store.load("member#m-1")[0].payload.organisation == "Firma & Co"
+
+
+def test_applications_are_stored_as_schema_2_with_their_consent_version():
+    item = MAPPER.commit_item("member#m-1", 1, [applied()], None, datetime.now(UTC))
+    (stored,) = json.loads(item["events"])
+    assert stored["schema"] == 2
+    assert stored["data"]["consent_version"] == application(1).consent_version
+
+
+def test_a_stored_schema_1_application_is_read_with_an_unknown_consent_version():
+    item = MAPPER.commit_item("member#m-1", 1, [applied()], None, datetime.now(UTC))
+    (stored,) = json.loads(item["events"])
+    del stored["data"]["consent_version"]  # what schema 1 wrote
+    old = {**item, "events": json.dumps([{**stored, "schema": 1}])}
+    (recorded,) = MAPPER.recorded_events(old)
+    assert recorded.payload.consent_version is None
+    assert recorded.payload.model_copy(update={"consent_version": "x"}) == (
+        applied().payload.model_copy(update={"consent_version": "x"})
+    )

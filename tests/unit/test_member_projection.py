@@ -115,3 +115,11 @@ def test_a_generation_that_is_not_live_gets_nothing():
     MemberDirectoryProjector(store, views).apply(MAPPER.recorded_events(item))
     assert len(views.stored(2)) == 1
     assert views.stored(1) == {} and views.stored(3) == {}
+
+
+def test_the_summary_shows_which_consent_text_was_agreed_to():
+    store = InMemoryEventStore(MAPPER)
+    member_id = apply_for_membership(store, KEYS, application(1), CONTEXT).application_id
+    views = InMemoryMemberViews()
+    MemberDirectoryProjector(store, views).apply(MAPPER.recorded_events(store.appended[0]))
+    assert views.get(member_id).consent_version == application(1).consent_version

@@ -29,6 +29,7 @@ applications = st.builds(
     membership_type=st.sampled_from(MembershipType),
     language=st.sampled_from(["de", "en"]),
     privacy_consent=st.just(True),
+    consent_version=st.text(min_size=1, max_size=20),
 )
 
 
@@ -41,6 +42,7 @@ def test_an_application_on_a_new_stream_records_exactly_what_was_applied(command
     assert applied.organisation == command.organisation
     assert applied.membership_type == command.membership_type
     assert applied.language == command.language
+    assert applied.consent_version == command.consent_version
 
 
 @given(applications)

@@ -32,9 +32,20 @@ def test_the_direct_intake_records_once_per_mailbox():
     first = intake.apply(application(1), CONTEXT)
     again = intake.apply(application(1), CONTEXT)
     assert (first.already_received, again.already_received) == (False, True)
-    assert again.application_id == first.application_id
+    # No enumeration: a double submission gets an id of its own, never the first one's.
+    assert again.application_id != first.application_id
     assert len(store.appended) == 1
     assert store.appended[0]["stream_id"] == f"member#{first.application_id}"
+
+
+def test_the_consent_version_travels_to_the_intake_and_is_stored():
+    store = InMemoryEventStore(MAPPER)
+    command = application(2).model_copy(update={"consent_version": "en-abcdef012345"})
+    wired = IntakeRequest.model_validate_json(IntakeRequest.of(command, CONTEXT).model_dump_json())
+    assert wired.command.consent_version == "en-abcdef012345"
+    received = DirectApplicationIntake(store, KEYS).apply(command, CONTEXT)
+    (recorded,) = store.load(f"member#{received.application_id}")
+    assert recorded.payload.consent_version == "en-abcdef012345"
 
 
 def test_failures_travel_as_outcomes_and_become_the_same_exceptions_again():

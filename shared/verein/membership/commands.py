@@ -20,6 +20,8 @@ class ApplyForMembership(BaseModel):
     membership_type: MembershipType
     language: Literal["de", "en"]
     privacy_consent: bool
+    consent_version: str
+    """The version of the consent text the applicant was shown (``membership.web.consent``)."""
 
 
 class AddMemberNote(BaseModel):

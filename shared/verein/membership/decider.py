@@ -36,6 +36,7 @@ def _apply(command: ApplyForMembership, state: Membership) -> Sequence[DomainEve
             membership_type=command.membership_type,
             language=command.language,
             privacy_consent=True,
+            consent_version=command.consent_version,
         )
     ]
 

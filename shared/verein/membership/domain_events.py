@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 from pydantic.config import JsonDict
 
 from verein.eventstore import DomainEvent
+from verein.kernel.domain_events import Upcaster
 
 PERSONAL: JsonDict = {"personal": True}
 """Marks payload fields with personal data: to be encrypted per data subject (crypto-shredding)."""
@@ -22,7 +25,7 @@ class MembershipApplied(DomainEvent):
     """Someone applied for membership through the public form or API."""
 
     event_type = "MembershipApplied"
-    schema_version = 1
+    schema_version = 2
 
     applicant_name: str = Field(json_schema_extra=PERSONAL)
     email: str = Field(json_schema_extra=PERSONAL)
@@ -30,6 +33,9 @@ class MembershipApplied(DomainEvent):
     membership_type: MembershipType
     language: str
     privacy_consent: bool
+    consent_version: str | None
+    """Which consent text the applicant agreed to (``membership.web.consent``): the proof
+    DSGVO Art. 7(1) asks for. None for applications stored before it was recorded (schema 1)."""
 
 
 class MemberNoteAdded(DomainEvent):
@@ -40,6 +46,14 @@ class MemberNoteAdded(DomainEvent):
 
     text: str = Field(json_schema_extra=PERSONAL)
 
+
+def _applied_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    # Schema 1 did not record which text was consented to; no guess is better than a wrong one.
+    return {**data, "consent_version": None}
+
+
+UPCASTERS: Mapping[tuple[str, int], Upcaster] = {("MembershipApplied", 1): _applied_v1_to_v2}
+"""Stored data of older schema versions -> the next version (``EventRegistry``)."""
 
 DOMAIN_EVENTS: tuple[type[DomainEvent], ...] = (MembershipApplied, MemberNoteAdded)
 """Every domain event a membership stream holds (the decider must evolve each of them)."""

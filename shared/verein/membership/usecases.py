@@ -17,8 +17,13 @@ from verein.membership.decider import Membership, membership_decider
 @dataclass(frozen=True)
 class ApplicationReceived:
     application_id: str
+    """This submission's id: the new membership's, or for a double submission one that was
+    never stored. Never the first application's, so the answer to a submission cannot tell
+    anyone whether (or under which id) an address applied before."""
     already_received: bool
-    """True when this e-mail address had an open application already (a double submission)."""
+    """True when this e-mail address had an open application already (a double submission).
+    For the system only (logs, and the mail to that address in issue 10), never for the
+    submitter's screen: the public answer must not enumerate who applied."""
 
 
 def apply_for_membership(
@@ -28,8 +33,10 @@ def apply_for_membership(
     claim = open_application_claim(command.email, keyed_hash)
     try:
         _on_member(store, member_id, command, context, [claim], new_stream=True)
-    except ClaimTaken as taken:
-        return ApplicationReceived(streams.member_id(taken.owner_stream_id), already_received=True)
+    except ClaimTaken:
+        # Nothing is stored: the first application stands. What differs for the address's
+        # owner (a reminder that an application is open) goes to that mailbox with issue 10.
+        return ApplicationReceived(member_id, already_received=True)
     return ApplicationReceived(member_id, already_received=False)
 
 

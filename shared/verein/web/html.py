@@ -1,56 +1,61 @@
-"""Plain HTML pages that work without JavaScript. Every value is escaped on the way out."""
+"""What every HTML page shares: its media type, its one style sheet and the policy admitting it.
+
+The pages themselves are Jinja2 templates (``verein.web.pages``); the style lives here, as
+one string, so that the hash in ``PAGE_CSP`` is computed from exactly what the layout renders.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from html import escape
-
-from verein.web.i18n import Language, translate
 
 HTML = "text/html; charset=utf-8"
 
-_STYLE = """
+STYLE = """
 *{box-sizing:border-box}
-body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;
-line-height:1.5}
-label{display:block;margin-top:1rem;font-weight:600}
-label.choice{font-weight:400;margin-top:.5rem}
-input[type=text],input[type=email],select{width:100%;padding:.4rem;font-size:1rem}
-.error{color:#a00000}.field-error{color:#a00000;font-weight:400;display:block}
-fieldset{border:0;padding:0;margin-top:1rem}
-button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}
+html{-webkit-text-size-adjust:100%}
+body{font-family:system-ui,sans-serif;margin:0;line-height:1.5;color:#1b1b1b;background:#fff}
+.site,main{max-width:40rem;margin:0 auto;padding:0 1rem}
+header.site{display:flex;flex-wrap:wrap;gap:.5rem 1rem;justify-content:space-between;
+align-items:baseline;padding-top:1rem;padding-bottom:.75rem;border-bottom:1px solid #ccc}
+.site-name{font-weight:700;color:inherit;text-decoration:none;overflow-wrap:anywhere}
+footer.site{margin-top:3rem;padding-top:1rem;padding-bottom:2rem;border-top:1px solid #ccc;
+font-size:.9rem}
+footer.site p{margin:.25rem 0}
+h1{line-height:1.2;overflow-wrap:anywhere}
+p,li,label,legend{overflow-wrap:anywhere}
+a{color:#0b4f9c}
+a:focus,input:focus,button:focus,.error-summary:focus{outline:3px solid #ffbf47;
+outline-offset:2px}
+.field{margin-top:1.25rem}
+label{display:block;font-weight:600}
+label.choice{font-weight:400;margin-top:.5rem;display:flex;gap:.6rem;align-items:flex-start}
+label.choice input{margin-top:.3rem;flex:none;width:1.2rem;height:1.2rem}
+input[type=text],input[type=email]{display:block;width:100%;max-width:100%;padding:.5rem;
+font-size:1rem;border:2px solid #555;border-radius:0}
+.hint{color:#505050;font-size:.95rem}
+.required{color:#a00000}
+.invalid input[type=text],.invalid input[type=email]{border-color:#a00000}
+.field-error{color:#a00000;font-weight:600;margin:.25rem 0}
+.error-summary{border:3px solid #a00000;padding:.5rem 1rem;margin:1rem 0}
+.error-summary h2{font-size:1.1rem;margin:.25rem 0}
+.error-summary a{color:#a00000;font-weight:600}
+fieldset{border:0;padding:0;margin:1.25rem 0 0;min-width:0}
+legend{font-weight:600;padding:0}
+button{margin-top:1.5rem;padding:.7rem 1.4rem;font-size:1rem;background:#0b4f9c;color:#fff;
+border:0;border-radius:.25rem;cursor:pointer;max-width:100%}
+.reference{font-family:ui-monospace,monospace;font-size:1.2rem;letter-spacing:.05em;
+white-space:nowrap}
+ul.links{padding-left:1.2rem}
+ul.links li{margin:.5rem 0}
 """
+"""The one inline style of every page (a file of its own would cost a request per page)."""
 
 
 PAGE_CSP = (
     "default-src 'none'; "
-    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()}'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()}'; "
     "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 """Content-Security-Policy of our pages: no scripts at all, only our own inline style (by its
 hash), forms post to us only, and no other site may frame a page (clickjacking)."""
-
-
-def page(title: str, body: str, language: Language) -> str:
-    return (
-        f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
-        f"<body>\n<main>\n<h1>{escape(title)}</h1>\n{body}\n</main>\n</body>\n</html>\n"
-    )
-
-
-def message_page(title: str, text: str, language: Language) -> str:
-    """A page that says one thing (thanks, or why a request was turned away)."""
-    return page(title, f"<p>{escape(text)}</p>", language)
-
-
-def error_summary(messages: list[str], language: Language) -> str:
-    if not messages:
-        return ""
-    items = "".join(f"<li>{escape(m)}</li>" for m in messages)
-    return (
-        f'<div class="error" role="alert"><p>{escape(translate("form.errors", language))}</p>'
-        f"<ul>{items}</ul></div>"
-    )

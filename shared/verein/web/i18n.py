@@ -60,6 +60,10 @@ COMMON = Catalogue(
             "en": "Please correct the marked fields.",
         },
         "error.too_long": {"de": "Diese Angabe ist zu lang.", "en": "This entry is too long."},
+        "error.choice": {
+            "de": "Erlaubt sind: {allowed}.",
+            "en": "Allowed values: {allowed}.",
+        },
         "error.missing": {
             "de": "Bitte füllen Sie dieses Feld aus.",
             "en": "Please fill in this field.",
@@ -97,6 +101,22 @@ COMMON = Catalogue(
         },
         "problem.not_found": {"de": "Nicht gefunden", "en": "Not found"},
         "problem.forbidden": {"de": "Keine Berechtigung", "en": "Forbidden"},
+        "form.required_note": {
+            "de": "Pflichtfelder sind mit * markiert.",
+            "en": "Required fields are marked with *.",
+        },
+        "site.contact": {"de": "Kontakt", "en": "Contact"},
+        "site.privacy": {"de": "Datenschutzhinweise", "en": "Privacy notice"},
+        "site.imprint": {"de": "Impressum", "en": "Imprint"},
+        "site.other_language": {"de": "English", "en": "Deutsch"},
+        "home.title": {"de": "Willkommen", "en": "Welcome"},
+        "home.intro": {
+            "de": "Die Online-Angebote von {association} auf einen Blick:",
+            "en": "The online services of {association} at a glance:",
+        },
+        "home.public": {"de": "Für Interessierte", "en": "For everyone"},
+        "home.staff": {"de": "Für die Geschäftsstelle", "en": "For staff"},
+        "home.staff_sign_in": {"de": "Anmeldung für Mitarbeitende", "en": "Staff sign-in"},
         "problem.internal": {
             "de": "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut.",
             "en": "An internal error occurred. Please try again later.",

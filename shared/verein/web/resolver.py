@@ -16,9 +16,10 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from verein.web.html import HTML, PAGE_CSP, message_page
+from verein.web.html import HTML, PAGE_CSP
 from verein.web.i18n import COMMON, negotiate, translate
 from verein.web.inputs import form_input
+from verein.web.pages import message_page
 from verein.web.problems import PROBLEM_JSON
 from verein.web.routing import FormPage, WebRouter
 from verein.web.screening import FORM, JSON, Limits, Rejection, media_type, screen

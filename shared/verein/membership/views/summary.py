@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -10,16 +11,21 @@ from verein.eventstore import RecordedEvent
 from verein.membership import streams
 from verein.membership.domain_events import MemberNoteAdded, MembershipApplied, MembershipType
 
+ListedStatus = Literal["applied"]
+"""The statuses the directory lists (the membership lifecycle adds the others)."""
+
 
 class MemberSummary(BaseModel):
     member_id: str
-    status: str
+    status: ListedStatus
     applicant_name: str
     email: str
     organisation: str | None
     membership_type: MembershipType
     language: str
     applied_at: datetime
+    consent_version: str | None = None
+    """The consent text agreed to (None: applied before it was recorded)."""
     note_count: int = 0
     position: int
     """Version of the last domain event applied: makes redelivered changes no-ops."""
@@ -37,6 +43,7 @@ def apply(summary: MemberSummary | None, recorded: RecordedEvent) -> MemberSumma
             membership_type=payload.membership_type,
             language=payload.language,
             applied_at=recorded.metadata.occurred_at,
+            consent_version=payload.consent_version,
             position=recorded.version,
         )
     if summary is None:

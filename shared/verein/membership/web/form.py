@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from html import escape
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, StrictBool, field_validator
@@ -10,11 +10,15 @@ from pydantic_core import PydanticCustomError
 
 from verein.membership.commands import ApplyForMembership
 from verein.membership.domain_events import MembershipType
+from verein.membership.web.consent import consent_link_text, consent_text, consent_version
 from verein.membership.web.messages import MESSAGES
 from verein.web.errors import FieldError
-from verein.web.html import error_summary, page
 from verein.web.i18n import Language
 from verein.web.inputs import EmailAddress, SingleLineText, WebInput
+from verein.web.pages import Templates, association, switch_href
+
+TEMPLATES = Templates(Path(__file__).parent / "templates", MESSAGES)
+"""Membership's pages (``templates/membership/``) on the shared layout."""
 
 FORM_ACTION = "/membership/applications"
 MAX_LENGTH = {"name": 200, "email": 254, "organisation": 200}
@@ -48,6 +52,7 @@ class MembershipApplicationRequest(WebInput):
         return value
 
     def to_command(self, language: Language) -> ApplyForMembership:
+        """The command, with the version of the consent text this language's form shows."""
         return ApplyForMembership(
             applicant_name=self.name,
             email=str(self.email),
@@ -55,7 +60,12 @@ class MembershipApplicationRequest(WebInput):
             membership_type=self.membership_type,
             language=language,
             privacy_consent=self.privacy_consent,
+            consent_version=consent_version(language, association()),
         )
+
+
+_ANCHORS = {"membership_type": f"membership_type-{MembershipType.COMPANY.value}"}
+"""Where the error summary's link for a field points when the field's id is not its name."""
 
 
 def render_form(
@@ -63,55 +73,20 @@ def render_form(
     values: dict[str, str] | None = None,
     errors: list[FieldError] | None = None,
 ) -> str:
-    values = values or {}
+    """The form page (the router's form page: also shown again with ``errors``)."""
     errors = errors or []
-    by_field = {e.field: e.message for e in errors if e.field}
-
-    def field_note(name: str) -> str:
-        message = by_field.get(name)
-        return (
-            f'<span class="field-error" id="{name}-error">{escape(message)}</span>'
-            if message
-            else ""
-        )
-
-    def invalid(name: str) -> str:
-        return f' aria-invalid="true" aria-describedby="{name}-error"' if name in by_field else ""
-
-    def text_input(name: str, kind: str, required: bool) -> str:
-        longest = MAX_LENGTH[name]
-        return (
-            f'<label for="{name}">{escape(MESSAGES.translate("field." + name, language))}'
-            f"{field_note(name)}</label>"
-            f'<input type="{kind}" id="{name}" name="{name}" maxlength="{longest}" '
-            f'value="{escape(values.get(name, "")[:longest])}"{" required" if required else ""}'
-            f"{invalid(name)}>"
-        )
-
-    chosen = values.get("membership_type", "")
-    options = "".join(
-        f'<label class="choice"><input type="radio" name="membership_type" value="{t.value}"'
-        f"{' checked' if chosen == t.value else ''} required> "
-        f"{escape(MESSAGES.translate('membership_type.' + t.value, language))}</label>"
-        for t in MembershipType
+    return TEMPLATES.render(
+        "membership/form.html",
+        language,
+        title=MESSAGES.translate("form.title", language),
+        switch_href=switch_href("/membership/apply", language),
+        action=FORM_ACTION,
+        values=values or {},
+        errors=errors,
+        by_field={e.field: e.message for e in errors if e.field},
+        anchors=_ANCHORS,
+        max_length=MAX_LENGTH,
+        membership_types=[t.value for t in MembershipType],
+        consent_text=consent_text(language, association()),
+        consent_link_text=consent_link_text(language),
     )
-    consent_checked = " checked" if values.get("privacy_consent") in ("on", "true", "1") else ""
-    body = (
-        f"<p>{escape(MESSAGES.translate('form.intro', language))}</p>"
-        + error_summary([e.message for e in errors], language)
-        + f'<form method="post" action="{FORM_ACTION}" accept-charset="utf-8" novalidate>'
-        f'<input type="hidden" name="lang" value="{language}">'
-        + text_input("name", "text", required=True)
-        + text_input("email", "email", required=True)
-        + text_input("organisation", "text", required=False)
-        + f"<fieldset{invalid('membership_type')}><legend><strong>"
-        f"{escape(MESSAGES.translate('field.membership_type', language))}</strong>"
-        f"{field_note('membership_type')}</legend>{options}</fieldset>"
-        f'<label class="choice"><input type="checkbox" name="privacy_consent" value="on"'
-        f"{consent_checked} required{invalid('privacy_consent')}> "
-        f"{escape(MESSAGES.translate('field.privacy_consent', language))}"
-        f"{field_note('privacy_consent')}</label>"
-        f'<button type="submit">{escape(MESSAGES.translate("form.submit", language))}</button>'
-        "</form>"
-    )
-    return page(MESSAGES.translate("form.title", language), body, language)

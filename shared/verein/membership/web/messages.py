@@ -9,10 +9,10 @@ MESSAGES = COMMON.merged(
         {
             "form.title": {"de": "Mitgliedsantrag", "en": "Membership application"},
             "form.intro": {
-                "de": "Werden Sie Mitglied in unserem Verein. Wir melden uns nach der Prüfung "
-                "Ihres Antrags bei Ihnen.",
-                "en": "Become a member of our association. We will get back to you once we have "
-                "reviewed your application.",
+                "de": "Mit diesem Formular beantragen Sie die Mitgliedschaft bei {association}; "
+                "nach der Prüfung Ihres Antrags melden wir uns bei Ihnen.",
+                "en": "With this form you apply for membership of {association}; we will get "
+                "back to you once we have reviewed your application.",
             },
             "field.name": {"de": "Name", "en": "Name"},
             "field.email": {"de": "E-Mail-Adresse", "en": "E-mail address"},
@@ -23,24 +23,50 @@ MESSAGES = COMMON.merged(
             "field.membership_type": {"de": "Art der Mitgliedschaft", "en": "Type of membership"},
             "membership_type.company": {"de": "Unternehmen", "en": "Company"},
             "membership_type.individual": {"de": "Einzelperson", "en": "Individual"},
-            "field.privacy_consent": {
-                "de": "Ich willige ein, dass meine Angaben zur Bearbeitung meines Antrags "
-                "gespeichert und verarbeitet werden.",
-                "en": "I agree that my details are stored and processed to handle my application.",
+            # Changing these texts changes the consent version stored with new applications.
+            "consent.text": {
+                "de": "Ich willige ein, dass {controller} (Verantwortlicher, {email}) meine "
+                "Angaben speichert und verarbeitet, um meinen Mitgliedsantrag zu bearbeiten. "
+                "Ich kann diese Einwilligung jederzeit mit Wirkung für die Zukunft widerrufen.",
+                "en": "I agree that {controller} (the controller, {email}) stores and processes "
+                "my details to handle my membership application. I can withdraw this consent "
+                "at any time with effect for the future.",
+            },
+            "consent.privacy_notice": {
+                "de": "Wie wir Ihre Daten verarbeiten: Datenschutzhinweise",
+                "en": "How we process your data: privacy notice",
             },
             "form.submit": {"de": "Antrag absenden", "en": "Submit application"},
             "thanks.title": {"de": "Vielen Dank!", "en": "Thank you!"},
-            "thanks.body": {
-                "de": "Ihr Mitgliedsantrag ist bei uns eingegangen. Ihre Antragsnummer: "
-                "{application_id}",
-                "en": "We have received your membership application. Your application number: "
-                "{application_id}",
+            "thanks.received": {
+                "de": "Ihr Mitgliedsantrag ist bei uns eingegangen.",
+                "en": "We have received your membership application.",
             },
-            "thanks.already": {
-                "de": "Für diese E-Mail-Adresse liegt uns bereits ein Antrag vor. Ihre "
-                "Antragsnummer: {application_id}",
-                "en": "We already have an application for this e-mail address. Your application "
-                "number: {application_id}",
+            "thanks.reference": {"de": "Ihre Antragsnummer:", "en": "Your reference:"},
+            "thanks.next": {"de": "Wie es weitergeht", "en": "What happens next"},
+            "thanks.next.review": {
+                "de": "{association} prüft Ihren Antrag und entscheidet über die Aufnahme.",
+                "en": "{association} reviews your application and decides on your admission.",
+            },
+            "thanks.next.mail": {
+                "de": "Wir melden uns per E-Mail an die Adresse, die Sie angegeben haben.",
+                "en": "We will write to you at the e-mail address you gave.",
+            },
+            "thanks.next.questions": {
+                "de": "Fragen? Schreiben Sie uns an {email} und nennen Sie dabei Ihre "
+                "Antragsnummer.",
+                "en": "Questions? Write to us at {email} and give your reference.",
+            },
+            "thanks.reload": {
+                "de": "Sie können diese Seite neu laden oder schließen; der Antrag wird dabei "
+                "nicht noch einmal gesendet.",
+                "en": "You may reload or close this page; that does not send the application "
+                "again.",
+            },
+            "link.apply": {"de": "Mitglied werden", "en": "Become a member"},
+            "link.apply.description": {
+                "de": "Der Mitgliedsantrag für Unternehmen und Einzelpersonen.",
+                "en": "The membership application for companies and individuals.",
             },
             "error.name.missing": {
                 "de": "Bitte geben Sie Ihren Namen an.",

@@ -19,7 +19,7 @@ from verein.membership.commands import AddMemberNote
 from verein.membership.feature import MembershipPorts
 from verein.membership.usecases import IdempotencyKeyReused, add_member_note, member_history
 from verein.membership.views.store import InvalidCursor
-from verein.membership.views.summary import MemberSummary
+from verein.membership.views.summary import ListedStatus, MemberSummary
 from verein.membership.web.messages import MESSAGES
 from verein.web.errors import FieldError
 from verein.web.inputs import MultiLineText
@@ -37,7 +37,7 @@ def _ports() -> MembershipPorts:
 
 
 class MemberList(BaseModel):
-    status: str
+    status: ListedStatus
     count: int
     """Members on this page."""
     members: list[MemberSummary]
@@ -94,7 +94,7 @@ def _staff_context() -> CommandContext:
     },
 )
 def list_members(
-    status: Annotated[str, Query(pattern="^[a-z_]{1,32}$")] = "applied",
+    status: Annotated[ListedStatus, Query()] = "applied",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     after: Annotated[str | None, Query(max_length=120)] = None,
 ) -> MemberList:
