@@ -17,7 +17,8 @@ ListedStatus = Literal["applied"]
 
 class MemberSummary(BaseModel):
     member_id: str
-    status: ListedStatus
+    status: str
+    """One of ``ListedStatus`` as the projection writes it (the store lists any status)."""
     applicant_name: str
     email: str
     organisation: str | None
