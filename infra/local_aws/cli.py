@@ -1,4 +1,5 @@
-"""``membership local``: the whole system on loopback, and ``membership local token``.
+"""``membership local``: the whole system on loopback; ``membership local token`` and
+``membership local user`` (the local staff users who sign in through the local managed login).
 
 ``LocalStack`` is the same thing as a context manager for the end-to-end tests.
 """
@@ -31,14 +32,19 @@ from local_aws.functions import FunctionRuntime
 from local_aws.gateway import LocalGateway
 from local_aws.jwt_auth import LocalCognito, check_group_name
 from local_aws.lambda_api import LocalLambdaApi
+from local_aws.managed_login import PREFIX as LOGIN_PREFIX
+from local_aws.managed_login import LocalManagedLogin, stack_origins
 from local_aws.secret_values import secret_values
 from local_aws.snapshot import code_fingerprint
 from local_aws.streams import DEAD_LETTER_FILE, StreamPoller
 from local_aws.template import LOCAL_REGION, load_template
+from local_aws.users import UserStore, ensure_first_user, new_password
 from local_aws.views_cli import STACK_FILE
 
 EVENT_STORE_TABLE = "EventStoreTable"
 STAFF_TOKEN_TTL_S = 12 * 3600
+#: Where the staff web app will start its sign-in (it redirects to the local managed login).
+STAFF_SIGN_IN_PATH = "/staff/"
 
 
 def default_template_path() -> Path:
@@ -96,6 +102,10 @@ class LocalStack:
         self.failed = threading.Event()
         self.failure: str | None = None
         self.cognito = LocalCognito(self.data_dir)
+        self.users = UserStore(self.data_dir)
+        self.managed_login = LocalManagedLogin(
+            self.cognito, self.users, lambda: stack_origins(self.base_url)
+        )
         try:
             self._start_backend(host, dynamodb_endpoint, journaled_tables)
             self._lambda_api = LocalLambdaApi(self._invoke, self.template.functions.__contains__)
@@ -117,6 +127,7 @@ class LocalStack:
                 port=port,
                 access_log=access_log,
                 available=self._available.is_set,
+                local_routes=self.managed_login.handle,
             ).start()
             self._announce()
         except BaseException:
@@ -317,6 +328,11 @@ class LocalStack:
         return self._gateway.base_url
 
     @property
+    def login_base_url(self) -> str:
+        """The local managed login: Cognito's endpoints (``/oauth2/authorize``, ...) below it."""
+        return self.base_url + LOGIN_PREFIX
+
+    @property
     def replayed_writes(self) -> int:
         """Journal lines replayed at start-up (the writes after the snapshot)."""
         return self._backend.replayed if self._backend else 0
@@ -364,7 +380,14 @@ class LocalStack:
         stack_file = self.data_dir / STACK_FILE
         tmp = stack_file.with_suffix(".tmp")
         tmp.unlink(missing_ok=True)
-        payload = {"dynamodb_endpoint": self.dynamodb_endpoint, "base_url": self.base_url}
+        payload = {
+            "dynamodb_endpoint": self.dynamodb_endpoint,
+            "base_url": self.base_url,
+            "cognito_base_url": self.login_base_url,
+            "cognito_client_id": self.cognito.client_id,
+            "cognito_issuer": self.cognito.issuer,
+            "users_file": str(self.users.path),
+        }
         create_private_file_once(tmp, json.dumps(payload).encode())
         tmp.replace(stack_file)
 
@@ -441,7 +464,27 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir", dest="token_data_dir", default=None, help="where the signing key is kept"
     )
     token.add_argument("--hours", type=float, default=12.0, help="validity (default 12)")
+    _add_user_parser(local_commands)
     return parser
+
+
+def _add_user_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    user = commands.add_parser("user", help="local staff users of the local sign-in page")
+    user.add_argument(
+        "--data-dir", dest="user_data_dir", default=None, help="where users.json is kept"
+    )
+    actions = user.add_subparsers(dest="user_command", required=True)
+    add = actions.add_parser("add", help="create a user (works while the stack runs)")
+    add.add_argument("email")
+    add.add_argument(
+        "--group", action="append", dest="groups", help="Cognito group (repeatable; staff)"
+    )
+    add.add_argument("--password", help="at least 12 characters; without it one is generated")
+    actions.add_parser("list", help="the users and their groups")
+    remove = actions.add_parser("remove", help="delete a user")
+    remove.add_argument("email")
+    for action in (add, remove, actions.choices["list"]):
+        action.add_argument("--data-dir", dest="user_data_dir", default=argparse.SUPPRESS)
 
 
 def _wait_for_signal(failed: threading.Event) -> bool:
@@ -462,6 +505,53 @@ def _wait_for_signal(failed: threading.Event) -> bool:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _run_user(args: argparse.Namespace) -> int:
+    """``membership local user add|list|remove``."""
+    store = UserStore(Path(args.user_data_dir or args.data_dir))
+    try:
+        if args.user_command == "add":
+            password = args.password if args.password is not None else new_password()
+            user = store.add(args.email, password, tuple(args.groups or ["staff"]))
+            print(f"added {user.email} ({', '.join(user.groups)}) to {store.path}")
+            if args.password is None:
+                print(f"password: {password}")
+        elif args.user_command == "list":
+            for user in store.list():
+                print(f"{user.email}\t{','.join(user.groups)}")
+        elif not store.remove(args.email):
+            print(f"membership local user: no user {args.email}", file=sys.stderr)
+            return 1
+    except ValueError as error:
+        print(f"membership local user: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def sign_in_banner(base_url: str, data_dir: Path) -> str:
+    """What ``membership local`` prints about signing in; creates the first user if none.
+
+    The first user's password is printed only by the start that created it.
+    """
+    users_file = UserStore(data_dir).path
+    lines = [
+        f"  Staff sign-in:    {base_url}{STAFF_SIGN_IN_PATH}",
+        f"  Local login:      {base_url}{LOGIN_PREFIX}  (Cognito's managed-login endpoints)",
+    ]
+    first = ensure_first_user(data_dir)
+    if first is not None:
+        lines.append(
+            f"  First staff user: {first.email}  password: {first.password}\n"
+            "                    (shown once; only its hash is kept in "
+            f"{users_file})"
+        )
+    else:
+        lines.append(f"  Staff users:      {users_file}")
+    lines.append(
+        "                    (more: membership local user add EMAIL --group staff --password PW)"
+    )
+    return "\n".join(lines)
 
 
 def _run_local(args: argparse.Namespace) -> int:
@@ -497,6 +587,7 @@ def _run_local(args: argparse.Namespace) -> int:
             f"  Staff API:        {base}/staff/members  (Authorization: Bearer <token>)\n"
             f"  DynamoDB:         {stack.dynamodb_endpoint}\n"
             f"  Data:             {stack.data_dir} ({restored} stored writes restored)\n"
+            f"{sign_in_banner(base, stack.data_dir)}\n"
             f"Staff token (valid 12 h):\n{stack.issue_token(ttl=STAFF_TOKEN_TTL_S)}\n"
             "ready - press Ctrl-C to stop",
             flush=True,
@@ -517,6 +608,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(arguments)
     if args.command == "views":
         return views_cli.run(args, args.template or default_template_path())
+    if args.local_command == "user":
+        return _run_user(args)
     if args.local_command == "token":
         # `--data-dir` may come before or after `token`.
         data_dir = args.token_data_dir or args.data_dir

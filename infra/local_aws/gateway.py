@@ -31,6 +31,9 @@ LOCAL_API_ID = "local"
 Invoke = Callable[[str, dict[str, Any]], Any]
 Verify = Callable[[str | None], dict[str, Any] | None]
 Available = Callable[[], bool]
+#: Endpoints the stack serves itself beside the API (the local managed login): method, path,
+#: query, lower-cased headers and body in; None for a path they do not serve.
+LocalRoutes = Callable[[str, str, str, Mapping[str, str], bytes], "HttpResponse | None"]
 
 # Content-Length is 1*DIGIT (RFC 9110). int() alone would also take "-1" (and then read to EOF,
 # holding a thread until the client gives up), "+5", " 5", "1_000" and non-ASCII digits.
@@ -346,11 +349,13 @@ class ApiRouter:
         invoke: Invoke,
         verify: Verify,
         available: Available | None = None,
+        local_routes: LocalRoutes | None = None,
     ) -> None:
         self.routes = RouteTable(routes)
         self._invoke = invoke
         self._verify = verify
         self._available = available
+        self._local_routes = local_routes
 
     def dispatch(
         self,
@@ -362,10 +367,19 @@ class ApiRouter:
         source_ip: str,
         request_id: str,
     ) -> HttpResponse:
+        raw_path, _, raw_query = target.partition("?")
+        if self._local_routes is not None:
+            # Before the 503 check: signing in does not need the backend.
+            headers: dict[str, str] = {}
+            for name, value in header_items:
+                key = name.lower()
+                headers[key] = f"{headers[key]},{value}" if key in headers else value
+            answer = self._local_routes(method, raw_path, raw_query, headers, body)
+            if answer is not None:
+                return answer
         if self._available is not None and not self._available():
             # The backend is restarting (or gone): say so rather than fail inside a function.
             return _json_response(503, "Service Unavailable")
-        raw_path, _, raw_query = target.partition("?")
         matched = self.routes.match(method, raw_path)
         if matched is None:
             return _json_response(404, "Not Found")
@@ -412,8 +426,9 @@ class LocalGateway:
         port: int = 0,
         access_log: bool = False,
         available: Available | None = None,
+        local_routes: LocalRoutes | None = None,
     ) -> None:
-        self.router = ApiRouter(routes, invoke, verify, available)
+        self.router = ApiRouter(routes, invoke, verify, available, local_routes)
         self.access_log = access_log
         self._server = _Server((host, port), _Handler)
         self._server.gateway = self

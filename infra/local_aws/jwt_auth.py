@@ -110,7 +110,9 @@ class LocalCognito:
         subject: str | None = None,
         ttl: float = 3600.0,
         email: str = DEFAULT_EMAIL,
+        extra: Mapping[str, Any] | None = None,
     ) -> str:
+        """A Cognito-shaped ID token; ``extra`` adds claims (the local login's ``nonce``)."""
         if isinstance(groups, str):
             raise TypeError("groups must be a sequence of group names, not one string")
         for group in groups:
@@ -129,6 +131,29 @@ class LocalCognito:
             "email": email,
             "email_verified": True,
             "cognito:username": email,
+            "jti": str(uuid.uuid4()),
+            **(extra or {}),
+        }
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": "local"})
+
+    def issue_access_token(
+        self, groups: Sequence[str], subject: str, ttl: float = 3600.0, scope: str = "openid"
+    ) -> str:
+        """A Cognito-shaped access token: no ``aud``, the client in ``client_id``."""
+        for group in groups:
+            check_group_name(group)
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "sub": subject,
+            "cognito:groups": list(groups),
+            "iss": self.issuer,
+            "client_id": self.client_id,
+            "token_use": "access",
+            "scope": scope,
+            "auth_time": now,
+            "iat": now,
+            "exp": now + int(ttl),
+            "username": subject,
             "jti": str(uuid.uuid4()),
         }
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": "local"})
