@@ -48,7 +48,6 @@ import boto3
 import httpx
 
 from local_aws.cli import LocalStack
-from verein import runtime
 
 POSTS = int(os.environ.get("BENCH_POSTS", "600"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -295,7 +294,6 @@ def main() -> int:
         tempfile.TemporaryDirectory() as data,
         LocalStack(data_dir=data, port=0) as stack,
     ):
-        runtime.reset()
         token = stack.issue_token(groups=("staff",))
         dynamodb = boto3.client("dynamodb", endpoint_url=stack.dynamodb_endpoint)
         store = stack.template.table_name("EventStoreTable")
