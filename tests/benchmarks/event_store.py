@@ -398,6 +398,7 @@ def projector_rows(endpoint: str, template_env: dict[str, str]) -> tuple[dict[st
                     membership_type="individual",  # type: ignore[arg-type]
                     language="de",
                     privacy_consent=True,
+                    consent_version="de-bench",
                 )
                 store.append(stream, 0, [NewEvent(applied, CONTEXT.metadata(member))])
                 note = MemberNoteAdded(text="Called, will pay by transfer.")
