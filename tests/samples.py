@@ -1,9 +1,13 @@
 """Sample inputs shared by the tests."""
 
 from verein.bootstrap import EVENT_REGISTRY
+from verein.eventstore import CommandContext
 from verein.eventstore.mapper import Mapper
-from verein.membership.commands import ApplyForMembership
+from verein.eventstore.memory import InMemoryEventStore
+from verein.kernel.keyed_hash import KeyedHash
+from verein.membership.commands import AddMemberNote, ApplyForMembership
 from verein.membership.domain_events import MembershipType
+from verein.membership.usecases import add_member_note, apply_for_membership
 
 FORM = {
     "name": "Erika Mustermann",
@@ -35,3 +39,16 @@ def application(n: int = 0, *, consent: bool = True) -> ApplyForMembership:
         privacy_consent=consent,
         consent_version=CONSENT_VERSION,
     )
+
+
+def populated_store(count: int) -> tuple[InMemoryEventStore, list[str]]:
+    """``count`` applications in a fresh in-memory store, every other one with a note."""
+    store = InMemoryEventStore(MAPPER)
+    keys, context = KeyedHash(b"k" * 32), CommandContext(correlation_id="c", actor="test")
+    ids = [
+        apply_for_membership(store, keys, application(n), context).application_id
+        for n in range(count)
+    ]
+    for member_id in ids[::2]:
+        add_member_note(store, keys, member_id, AddMemberNote(text="called"), context)
+    return store, ids

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.samples import MAPPER, application
+from tests.samples import MAPPER, application, populated_store
 from verein.changes.rebuild import (
     Generations,
     GenerationsChanged,
@@ -406,14 +406,7 @@ def test_drop_deletes_one_generation_and_refuses_live_ones(views):
 
 
 def populated(count: int = 5) -> tuple[InMemoryEventStore, list[str]]:
-    store = InMemoryEventStore(MAPPER)
-    ids = [
-        apply_for_membership(store, KEYS, application(n), CONTEXT).application_id
-        for n in range(count)
-    ]
-    for member_id in ids[::2]:
-        add_member_note(store, KEYS, member_id, AddMemberNote(text="called"), CONTEXT)
-    return store, ids
+    return populated_store(count)
 
 
 def project(store: InMemoryEventStore, views: MemberViews, items=None) -> MemberDirectoryProjector:

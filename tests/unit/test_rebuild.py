@@ -2,7 +2,7 @@
 
 import threading
 
-from tests.samples import MAPPER, application
+from tests.samples import MAPPER, application, populated_store
 from verein.changes.rebuild import Generations, Timing, rebuild, verify
 from verein.eventstore import CommandContext
 from verein.eventstore.memory import InMemoryEventStore
@@ -18,14 +18,7 @@ NO_WAIT = Timing(retire_after_s=0, projector_lag_s=0)  # no live projector meanw
 
 
 def populated(count: int = 7) -> tuple[InMemoryEventStore, list[str]]:
-    store = InMemoryEventStore(MAPPER)
-    ids = [
-        apply_for_membership(store, KEYS, application(n), CONTEXT).application_id
-        for n in range(count)
-    ]
-    for member_id in ids[::2]:
-        add_member_note(store, KEYS, member_id, AddMemberNote(text="called"), CONTEXT)
-    return store, ids
+    return populated_store(count)
 
 
 def live(store, views, items=None):
