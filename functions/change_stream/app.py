@@ -30,6 +30,12 @@ tracer = handler_tracer()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
+def new_images(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records' new images, in order, as the dispatcher reads them."""
+    records = (DynamoDBRecord(raw) for raw in event.get("Records", []))
+    return [r.dynamodb.new_image for r in records if r.dynamodb and r.dynamodb.new_image]
+
+
 def lambda_handler(adapters: Adapters) -> Callable[[dict[str, Any], LambdaContext], Any]:
     """The handler, dispatching to ``adapters.dispatcher`` (tests pass their own)."""
 
@@ -41,6 +47,7 @@ def lambda_handler(adapters: Adapters) -> Callable[[dict[str, Any], LambdaContex
     @logger.inject_lambda_context
     @tracer.capture_lambda_handler
     def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+        adapters.dispatcher.begin_batch(new_images(event))
         return process_partial_response(
             event=event, record_handler=on_record, processor=processor, context=context
         )

@@ -484,11 +484,14 @@ def test_the_projector_may_make_every_request_of_projecting(api, aws, recorder, 
     assert_allowed(projector, requests)
     assert {r.action for r in requests} == {
         "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
         "dynamodb:Query",
     }
     writes = {key_family(r) for r in requests if r.action == "dynamodb:PutItem"}
     assert writes == {"member", "g2"}
+    batch_reads = {key_family(r) for r in requests if r.action == "dynamodb:BatchGetItem"}
+    assert batch_reads == {"member", "g2"}  # a batch's summaries are read ahead at once
     assert ("dynamodb:GetItem", "views") in {(r.action, key_family(r)) for r in requests}
 
 
@@ -524,6 +527,28 @@ HOSTILE_TO_THE_PROJECTOR = {
         {"TableName": VIEWS, "Key": {"pk": s("gathering#1"), "sk": s("summary")}},
     ),
     "query the views table": ("Query", query(VIEWS, "pk", MEMBER)),
+    "batch-read claims with the summaries": (
+        "BatchGetItem",
+        {
+            "RequestItems": {
+                VIEWS: {"Keys": [{"pk": s(MEMBER), "sk": s("summary")}]},
+                EVENT_STORE: {"Keys": [key(APPLICATION_CLAIM, 0)]},
+            }
+        },
+    ),
+    "batch-read views items outside the known families": (
+        "BatchGetItem",
+        {
+            "RequestItems": {
+                VIEWS: {
+                    "Keys": [
+                        {"pk": s(MEMBER), "sk": s("summary")},
+                        {"pk": s("gathering#1"), "sk": s("summary")},
+                    ]
+                }
+            }
+        },
+    ),
 }
 
 

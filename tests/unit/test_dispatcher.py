@@ -57,3 +57,36 @@ def test_claims_are_not_dispatched():
 def test_handler_names_are_unique():
     with pytest.raises(ValueError, match="unique"):
         Dispatcher(MAPPER, [Recording("a"), Recording("a")])
+
+
+class ReadingAhead(Recording):
+    def __init__(self, name, fail=False):
+        super().__init__(name)
+        self.fail, self.batches = fail, []
+
+    def begin_batch(self, commits):
+        if self.fail:
+            raise RuntimeError("the read ahead failed")
+        self.batches.append([(c[0].stream_id, c[0].version) for c in commits])
+
+
+def test_a_batch_is_shown_to_the_handlers_that_read_ahead_without_its_claims():
+    store = InMemoryEventStore(MAPPER)
+    keys = KeyedHash(b"k" * 32)
+    for n in range(3):
+        apply_for_membership(store, keys, application(n), CONTEXT)
+    items = [*store.appended, {"stream_id": "claim#x#y", "item_kind": "claim"}]
+    ahead, plain = ReadingAhead("ahead"), Recording("plain")
+    Dispatcher(MAPPER, [ahead, plain]).begin_batch(items)
+    assert ahead.batches == [[(item["stream_id"], 1) for item in store.appended]]
+    assert plain.seen == []
+
+
+def test_a_failed_read_ahead_leaves_each_record_to_its_dispatch():
+    failing, healthy = ReadingAhead("failing", fail=True), ReadingAhead("healthy")
+    (item,) = stored_items()
+    dispatcher = Dispatcher(MAPPER, [failing, healthy])
+    dispatcher.begin_batch([item, {"stream_id": "member#x", "item_kind": "commit"}])
+    assert len(healthy.batches) == 1
+    dispatcher.dispatch(item)
+    assert len(failing.seen) == len(healthy.seen) == 1

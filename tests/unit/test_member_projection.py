@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.samples import MAPPER, application
-from verein.eventstore import CommandContext, NewEvent, RecordedEvent
+from verein.eventstore import CommandContext, NewEvent, RecordedEvent, RecordedStream
 from verein.eventstore.memory import InMemoryEventStore
 from verein.kernel.keyed_hash import KeyedHash
 from verein.membership.commands import AddMemberNote
@@ -80,14 +80,7 @@ def test_every_live_generation_ends_up_equal_whenever_a_build_began(
     """The projector writes every domain event to the served and the building generation. The
     building one starts empty at any moment; a stream that gets a commit after that catches up
     there by the projector's own gap-fill (the others are the rebuild's to fill)."""
-    store = InMemoryEventStore(MAPPER)
-    ids = [
-        apply_for_membership(store, KEYS, application(n), CONTEXT).application_id
-        for n in range(count)
-    ]
-    for n in notes:
-        add_member_note(store, KEYS, ids[n % count], AddMemberNote(text="x"), CONTEXT)
-    commits = [MAPPER.recorded_events(item) for item in store.appended]
+    store, commits = notes_on(count, notes)
     views = InMemoryMemberViews()
     projector = MemberDirectoryProjector(store, views, control_cache_s=0)  # reads every time
     touched: set[str] = set()
@@ -123,3 +116,96 @@ def test_the_summary_shows_which_consent_text_was_agreed_to():
     views = InMemoryMemberViews()
     MemberDirectoryProjector(store, views).apply(MAPPER.recorded_events(store.appended[0]))
     assert views.get(member_id).consent_version == application(1).consent_version
+
+
+class CountingViews(InMemoryMemberViews):
+    """Counts the reads the projector makes, and can let a 'repair' write behind its back."""
+
+    def __init__(self):
+        super().__init__()
+        self.gets = self.batch_gets = 0
+
+    def get(self, member_id, generation=None):
+        self.gets += 1
+        return super().get(member_id, generation)
+
+    def get_many(self, member_ids, generation):
+        self.batch_gets += 1
+        return super().get_many(member_ids, generation)
+
+
+def notes_on(count, notes):
+    store = InMemoryEventStore(MAPPER)
+    ids = [
+        apply_for_membership(store, KEYS, application(n), CONTEXT).application_id
+        for n in range(count)
+    ]
+    for n in notes:
+        add_member_note(store, KEYS, ids[n % count], AddMemberNote(text="x"), CONTEXT)
+    return store, [MAPPER.recorded_events(item) for item in store.appended]
+
+
+def test_a_batch_costs_one_read_per_generation_and_no_read_per_commit():
+    store, commits = notes_on(5, [0, 1, 0, 2, 0, 4])
+    views = CountingViews()
+    projector = MemberDirectoryProjector(store, views)
+    projector.begin_batch(commits)
+    for commit in commits:
+        projector.apply(commit)
+    assert (views.batch_gets, views.gets) == (1, 0)
+    assert sum(s.note_count for s in views.summaries.values()) == 6
+    assert {s.position for s in views.summaries.values()} == {1, 2, 4}
+
+
+def test_without_a_batch_every_commit_reads_its_view():
+    store, commits = notes_on(2, [0, 1])
+    views = CountingViews()
+    projector = MemberDirectoryProjector(store, views)
+    for commit in commits:
+        projector.apply(commit)
+    assert (views.batch_gets, views.gets) == (0, 4)
+
+
+@given(
+    count=st.integers(min_value=1, max_value=4),
+    notes=st.lists(st.integers(min_value=0, max_value=3), max_size=8),
+    deliveries=st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=30),
+    cuts=st.lists(st.integers(min_value=1, max_value=6), min_size=1, max_size=10),
+    repairs=st.sets(st.integers(min_value=0, max_value=30), max_size=6),
+)
+def test_batches_read_ahead_and_writes_behind_their_back_still_give_the_exact_views(
+    count, notes, deliveries, cuts, repairs
+):
+    """Commits come in batches of any size, out of order and repeated; between two of them a
+    rebuild's repair may rewrite a view from the whole stream, making what the projector read
+    ahead stale. A stale guess fails its write (the record is redelivered, as Lambda does from
+    the failed record on), never the view: at the end every view is exactly its stream's."""
+    store, commits = notes_on(count, notes)
+    views = InMemoryMemberViews()
+    projector = MemberDirectoryProjector(store, views)
+    queue = [commits[i % len(commits)] for i in deliveries] + commits
+    step = cut = 0
+    while queue:
+        size = cuts[cut % len(cuts)]
+        cut += 1
+        batch, queue = queue[:size], queue[size:]
+        projector.begin_batch(batch)
+        failed = []
+        for position, commit in enumerate(batch):
+            step += 1
+            if step in repairs:
+                projector.repair(stream_of(store, commit[0].stream_id))
+            try:
+                projector.apply(commit)
+            except ViewChangedConcurrently:
+                failed.append(position)
+        if failed:  # Lambda redelivers from the first failed record on
+            queue = batch[failed[0] :] + queue
+    assert len(views.summaries) == count
+    for member_id, summary in views.summaries.items():
+        assert summary == projector.summarize(stream_of(store, f"member#{member_id}"))
+    assert sum(s.note_count for s in views.summaries.values()) == len(notes)
+
+
+def stream_of(store, stream_id):
+    return RecordedStream(stream_id, tuple(store.load(stream_id)))

@@ -14,6 +14,12 @@ Which generations are live is read from the control item at most every ``control
 (a batch of the change stream shares one read, not one per commit); a rebuild waits that long
 after it began building before it verifies, so a commit applied on an older read is still
 found (``verein.changes.rebuild``).
+
+Before a batch of the change stream, the projector reads the views of all its streams with one
+``BatchGetItem`` per generation (``begin_batch``) and keeps what it saved since, so a commit
+costs one conditional write instead of a read and a write. What it kept is never trusted
+beyond the condition: a view changed by someone else (a rebuild's repair) fails the write, the
+entry is forgotten, and the redelivered record reads afresh.
 """
 
 from __future__ import annotations
@@ -42,6 +48,24 @@ class MemberDirectoryProjector:
         self._views = views
         self.control_cache_s = control_cache_s
         self._live: tuple[float, tuple[int, ...]] = (float("-inf"), ())
+        self._batch: dict[tuple[int, str], MemberSummary | None] = {}
+        """Views of this batch's members by (generation, member id); None: known missing."""
+
+    def begin_batch(self, commits: Sequence[Sequence[RecordedEvent]]) -> None:
+        self._batch = {}
+        member_ids = sorted(
+            {streams.member_id(c[0].stream_id) for c in commits if self._is_ours(c)}
+        )
+        if not member_ids:
+            return
+        for generation in self._live_generations():
+            found = self._views.get_many(member_ids, generation)
+            for member_id in member_ids:
+                self._batch[(generation, member_id)] = found.get(member_id)
+
+    @staticmethod
+    def _is_ours(commit: Sequence[RecordedEvent]) -> bool:
+        return bool(commit) and streams.is_membership(commit[0].stream_id)
 
     @property
     def generations(self) -> GenerationControl:
@@ -51,7 +75,7 @@ class MemberDirectoryProjector:
         """Apply one commit's domain events (a change record, read by the mapper) to every live
         generation (the served one and one being built); domain events of other streams are
         not this view's business."""
-        if not commit or not streams.is_membership(commit[0].stream_id):
+        if not self._is_ours(commit):
             return
         # Each generation has its own position: one that failed is redone on redelivery,
         # while the other skips the commit.
@@ -68,20 +92,34 @@ class MemberDirectoryProjector:
 
     def _apply(self, commit: Sequence[RecordedEvent], generation: int) -> None:
         stream_id = commit[0].stream_id
-        current = self._views.get(streams.member_id(stream_id), generation)
+        key = (generation, streams.member_id(stream_id))
+        # Read ahead for this batch, or read now. Forgotten until the write succeeds, so a
+        # failed write makes the redelivered record read afresh.
+        prefetched = key in self._batch
+        current = self._batch.pop(key) if prefetched else self._views.get(key[1], generation)
+        summary = self._applied(commit, current)
+        if summary is not current and summary is not None:
+            position = current.position if current else 0
+            self._views.save(summary, expected_position=position, generation=generation)
+        if prefetched:
+            self._batch[key] = summary
+
+    def _applied(
+        self, commit: Sequence[RecordedEvent], current: MemberSummary | None
+    ) -> MemberSummary | None:
+        """The view with the commit applied; ``current`` itself if it had it already."""
         position = current.position if current else 0
         first, last = commit[0].version, commit[-1].version
         if last <= position:
-            return
+            return current
         if first > position + 1:
-            recorded = self._store.load(stream_id, after_version=position)
+            recorded = self._store.load(commit[0].stream_id, after_version=position)
         else:
             recorded = [e for e in commit if e.version > position]
         summary = current
         for recorded_event in recorded:
             summary = members.apply(summary, recorded_event)
-        if summary is not None:
-            self._views.save(summary, expected_position=position, generation=generation)
+        return summary
 
     # --- rebuilding from the store (verein.changes.rebuild) ------------------------------
 
