@@ -19,6 +19,7 @@ import functions.change_stream.app as change_stream
 import functions.membership_intake.app as membership_intake
 import functions.public_api.app as public_api
 import functions.staff_api.app as staff_api
+import functions.staff_web.app as staff_web
 from local_aws.functions import LambdaContext
 from local_aws.gateway import ApiRouter, HttpResponse
 from local_aws.jwt_auth import LocalCognito
@@ -31,6 +32,7 @@ MODULES = {
     "MembershipIntakeFunction": membership_intake,
     "PublicApiFunction": public_api,
     "StaffApiFunction": staff_api,
+    "StaffWebFunction": staff_web,
     "ChangeStreamFunction": change_stream,
 }
 

@@ -51,6 +51,49 @@ def bearer(stack: LocalStack, groups: tuple[str, ...] = ("staff",)) -> dict[str,
     return {"Authorization": f"Bearer {stack.issue_token(groups=groups)}"}
 
 
+@dataclass(frozen=True)
+class StaffSession:
+    """A signed-in staff app session, as a browser holds it: its cookie and its CSRF token."""
+
+    cookie: str
+    csrf: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Cookie": self.cookie}
+
+
+def _set_cookie(response: Any, name: str) -> str:
+    # HTTP clients keep Secure cookies for https only; browsers also for loopback. By hand.
+    for header in response.headers.get_list("set-cookie"):
+        if header.startswith(name + "="):
+            return str(header.split(";", 1)[0])
+    raise AssertionError(f"no {name} cookie in {response.status_code} {response.text[:200]!r}")
+
+
+def staff_session(stack: LocalStack, email: str, password: str) -> StaffSession:
+    """Sign in to the staff app at the stack's local login, over HTTP, as a browser does."""
+    import html  # noqa: PLC0415
+
+    import httpx  # noqa: PLC0415
+
+    with httpx.Client(base_url=stack.base_url, timeout=30) as client:
+        start = client.get("/control/sign-in")
+        sign_in_cookie = _set_cookie(start, "__Host-verein-signin")
+        login_page = client.get(start.headers["location"])
+        fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', login_page.text)
+        form = {name: html.unescape(value) for name, value in fields}
+        back = client.post(
+            "/_local/cognito/login", data={**form, "email": email, "password": password}
+        )
+        callback = client.get(back.headers["location"], headers={"Cookie": sign_in_cookie})
+        cookie = _set_cookie(callback, "__Host-verein-session")
+        page = client.get("/control/members", headers={"Cookie": cookie})
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token, page.text[:300]
+        return StaffSession(cookie, html.unescape(token.group(1)))
+
+
 def event_store_items(stack: LocalStack) -> list[dict[str, Any]]:
     """Every item of the event-store table (commits and claims), in a stable order."""
     client = boto3.client("dynamodb", endpoint_url=stack.dynamodb_endpoint)

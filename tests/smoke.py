@@ -126,7 +126,56 @@ def membership_flow(smoke: Smoke) -> None:
     smoke.step("staff: the history has both", history)
 
 
-FLOWS = (membership_flow,)
+def staff_app_flow(smoke: Smoke) -> None:
+    """The staff app's door: a page sends to sign-in, sign-in to the managed login with PKCE
+    and our callback, the login page is there; forged callbacks and cross-site posts bounce.
+    (Signing in needs a person at the login page; the browser tests do that locally.)"""
+    http = smoke.http
+    login: dict[str, str] = {}
+
+    def page_needs_session() -> None:
+        reply = http.get("/control/members", follow_redirects=False)
+        expect(reply.status_code == 303, "a staff page without a session redirects", reply)
+        where = reply.headers.get("location", "")
+        expect(where.startswith("/control/sign-in"), f"to the sign-in, not {where!r}", reply)
+
+    def sign_in_goes_to_login() -> str:
+        reply = http.get("/control/sign-in", follow_redirects=False)
+        expect(reply.status_code == 303, "sign-in redirects to the login", reply)
+        target = httpx.URL(reply.headers.get("location", ""))
+        query = dict(target.params)
+        callback = f"{http.base_url}".rstrip("/") + "/control/auth/callback"
+        expect(target.path.endswith("/oauth2/authorize"), f"the authorize endpoint: {target}")
+        expect(query.get("code_challenge_method") == "S256", "with PKCE (S256)")
+        expect(query.get("redirect_uri") == callback, f"back to {callback}, not {query}")
+        expect(bool(query.get("client_id")), "naming the app client")
+        login["url"] = str(target)
+        return f"{target.scheme}://{target.host}"
+
+    def login_page_answers() -> None:
+        with httpx.Client(timeout=30, follow_redirects=True) as browser:
+            reply = browser.get(login["url"])
+        expect(reply.status_code == 200, "the login page accepts our client and callback", reply)
+
+    def forged_callback() -> None:
+        reply = http.get("/control/auth/callback", params={"code": "x", "state": "y"})
+        expect(reply.status_code == 400, "a callback without its sign-in is refused", reply)
+        expect("__Host-verein-session" not in reply.headers.get("set-cookie", ""), "no session")
+
+    def cross_site_post() -> None:
+        reply = http.post(
+            "/control/sign-out", data={"csrf": "x"}, headers={"origin": "https://evil.example"}
+        )
+        expect(reply.status_code == 403, "a cross-site post is refused", reply)
+
+    smoke.step("staff app: a page needs a session", page_needs_session)
+    smoke.step("staff app: sign-in goes to the managed login", sign_in_goes_to_login)
+    smoke.step("staff app: the login page answers", login_page_answers)
+    smoke.step("staff app: a forged callback is refused", forged_callback)
+    smoke.step("staff app: a cross-site post is refused", cross_site_post)
+
+
+FLOWS = (membership_flow, staff_app_flow)
 """Each feature's main flow, in order."""
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein.bootstrap import Adapters
@@ -19,7 +18,7 @@ from verein.web.openapi import HTML_PAGE, OBJECT
 from verein.web.pages import SHARED_TEMPLATES, Templates, switch_href
 from verein.web.problems import install_error_handlers
 from verein.web.requests import request_language
-from verein.web.resolver import WebResolver
+from verein.web.resolver import WebResolver, api_handler
 from verein.web.screening import FORM, JSON, Limits
 
 NEEDS = ("MEMBERSHIP_INTAKE_FUNCTION",)
@@ -67,13 +66,7 @@ def openapi_document() -> Response[str]:
 
 def lambda_handler(adapters: Adapters) -> Callable[[dict[str, Any], LambdaContext], Any]:
     """The handler, serving with ``adapters`` (tests pass their own)."""
-
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-    @tracer.capture_lambda_handler
-    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.serve(event, context, adapters)  # type: ignore[no-any-return]
-
-    return handler
+    return api_handler(app, adapters, logger, tracer)
 
 
 handler = lambda_handler(adapters)

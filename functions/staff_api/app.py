@@ -7,7 +7,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein.bootstrap import Adapters
@@ -15,7 +14,7 @@ from verein.membership.web import staff as membership_staff
 from verein.tracing import handler_tracer
 from verein.web.openapi import OBJECT, STAFF_SECURITY_SCHEMES, problems
 from verein.web.problems import install_error_handlers
-from verein.web.resolver import WebResolver
+from verein.web.resolver import WebResolver, api_handler
 from verein.web.screening import Limits
 from verein.web.staff_auth import is_staff_request
 
@@ -50,13 +49,7 @@ def openapi_document() -> Response[str]:
 
 def lambda_handler(adapters: Adapters) -> Callable[[dict[str, Any], LambdaContext], Any]:
     """The handler, serving with ``adapters`` (tests pass their own)."""
-
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-    @tracer.capture_lambda_handler
-    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.serve(event, context, adapters)  # type: ignore[no-any-return]
-
-    return handler
+    return api_handler(app, adapters, logger, tracer)
 
 
 handler = lambda_handler(adapters)

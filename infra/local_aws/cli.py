@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
@@ -28,7 +28,7 @@ from local_aws.backend import (
     ensure_tables,
 )
 from local_aws.files import create_private_file_once, private_dir
-from local_aws.functions import FunctionRuntime
+from local_aws.functions import FunctionRuntime, Overrides
 from local_aws.gateway import LocalGateway
 from local_aws.jwt_auth import LocalCognito, check_group_name
 from local_aws.lambda_api import LocalLambdaApi
@@ -43,8 +43,30 @@ from local_aws.views_cli import STACK_FILE
 
 EVENT_STORE_TABLE = "EventStoreTable"
 STAFF_TOKEN_TTL_S = 12 * 3600
-#: Where the staff web app will start its sign-in (it redirects to the local managed login).
-STAFF_SIGN_IN_PATH = "/staff/"
+#: The staff app's entry (StaffWebFunction); it redirects to the local managed login.
+STAFF_SIGN_IN_PATH = "/control"
+#: What the local Cognito stands in for in the functions' environment: template variable ->
+#: the variables a function that defines it gets from the local managed login instead. The
+#: template's values name the deployed login domain and user pool, which nothing answers
+#: locally, and the staff web client's id is found in AWS by name (ListUserPoolClients, not
+#: emulated), so a function that signs staff in is given it as STAFF_WEB_CLIENT_ID.
+LOCAL_COGNITO_TWINS: Mapping[str, tuple[str, ...]] = {
+    "STAFF_LOGIN_URL": ("STAFF_LOGIN_URL", "STAFF_WEB_CLIENT_ID"),
+    "STAFF_TOKEN_ISSUER": ("STAFF_TOKEN_ISSUER",),
+}
+
+
+def cognito_twins(login_url: str, issuer: str, client_id: str) -> Overrides:
+    """``LOCAL_COGNITO_TWINS`` with the local managed login's values (``FunctionRuntime``)."""
+    local = {
+        "STAFF_LOGIN_URL": login_url,
+        "STAFF_WEB_CLIENT_ID": client_id,
+        "STAFF_TOKEN_ISSUER": issuer,
+    }
+    return {
+        defined: {name: local[name] for name in names}
+        for defined, names in LOCAL_COGNITO_TWINS.items()
+    }
 
 
 def default_template_path() -> Path:
@@ -57,6 +79,8 @@ class LocalStack:
     """Backend, stream pollers, functions and gateway, started in dependency order.
 
     The constructor starts everything; ``close()`` (or leaving the ``with`` block) stops it.
+    The gateway's port is bound first, so the functions' environments can name the local
+    managed login (``LOCAL_COGNITO_TWINS``); it serves once everything behind it is ready.
     The backend is supervised: when its process dies it is restarted on the same port, and the
     gateway answers 503 until the views have caught up; if it cannot be restarted, ``failed``
     is set (with the reason in ``failure``) and the gateway keeps answering 503.
@@ -107,11 +131,24 @@ class LocalStack:
             self.cognito, self.users, lambda: stack_origins(self.base_url)
         )
         try:
+            # Bound now (its port is in the local login's URL), served at the end.
+            self._gateway = LocalGateway(
+                self.template.routes,
+                self._invoke,
+                self.cognito.verify,
+                host=host,
+                port=port,
+                access_log=access_log,
+                available=self._available.is_set,
+                local_routes=self.managed_login.handle,
+            )
             self._start_backend(host, dynamodb_endpoint, journaled_tables)
             self._lambda_api = LocalLambdaApi(self._invoke, self.template.functions.__contains__)
             self._lambda_api.start()
             self._set_env({"AWS_ENDPOINT_URL_LAMBDA": self._lambda_api.endpoint_url})
-            self._runtime = FunctionRuntime(self.template.functions, pool_size)
+            self._runtime = FunctionRuntime(
+                self.template.functions, pool_size, overrides=self.local_twins()
+            )
             self._runtime.prepare()
             self._start_pollers()
             # What the stream holds after a start (the records the snapshot kept as not yet
@@ -119,16 +156,7 @@ class LocalStack:
             if not self.wait_for_projections(ready_timeout):
                 raise TimeoutError("the stream pollers did not catch up with the journal")
             self._available.set()
-            self._gateway = LocalGateway(
-                self.template.routes,
-                self._runtime.invoke,
-                self.cognito.verify,
-                host=host,
-                port=port,
-                access_log=access_log,
-                available=self._available.is_set,
-                local_routes=self.managed_login.handle,
-            ).start()
+            self._gateway.start()
             self._announce()
         except BaseException:
             self.close()
@@ -174,7 +202,8 @@ class LocalStack:
         )
 
     def _invoke(self, function: str, event: dict[str, Any]) -> Any:
-        """A function invoking another one through the Lambda API (``LocalLambdaApi``)."""
+        """A request through the gateway, or a function invoking another one through the
+        Lambda API (``LocalLambdaApi``); both exist before the functions do."""
         if self._runtime is None:
             raise RuntimeError("the functions are not loaded")
         return self._runtime.invoke(function, event)
@@ -331,6 +360,10 @@ class LocalStack:
     def login_base_url(self) -> str:
         """The local managed login: Cognito's endpoints (``/oauth2/authorize``, ...) below it."""
         return self.base_url + LOGIN_PREFIX
+
+    def local_twins(self) -> Overrides:
+        """What the functions get instead of template values that mean nothing locally."""
+        return cognito_twins(self.login_base_url, self.cognito.issuer, self.cognito.client_id)
 
     @property
     def replayed_writes(self) -> int:

@@ -7,8 +7,9 @@ handles one request at a time and is reused while warm. Here each environment is
 process (``local_aws.worker``), started when a request finds none of the function's
 environments idle, up to the pool size, and kept for later requests. Its environment is the
 stack's AWS variables (endpoints, credentials, region: what ``LocalStack`` put into
-``os.environ``, read when the worker starts) with a few that Lambda defines, and the
-function's template environment on top.
+``os.environ``, read when the worker starts) with a few that Lambda defines, the function's
+template environment on top, and last the stack's local twins (``Overrides``) of template
+values that have no local meaning.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ __all__ = [
     "FunctionPool",
     "FunctionRuntime",
     "LambdaContext",
+    "Overrides",
     "worker_environment",
 ]
 
@@ -58,6 +60,11 @@ _STOP_GRACE_S = 2.0
 #: credentials and region (``aws_environment()``, ``AWS_ENDPOINT_URL_LAMBDA``) and no X-Ray.
 _INHERITED_PREFIX = "AWS_"
 _INHERITED_NAMES = ("POWERTOOLS_TRACE_DISABLED", "PATH")
+#: Local twins of environment values that mean nothing locally (the deployed Cognito's URLs,
+#: say): template variable -> the variables a function whose template environment defines it
+#: gets instead, with their local values. A function that does not define the variable gets
+#: none of them, so the other functions' environments stay exactly the template's.
+Overrides = Mapping[str, Mapping[str, str]]
 # How Lambda words a runtime that died of a signal (Go's names).
 _SIGNAL_WORDS = {
     signal.SIGKILL: "killed",
@@ -135,12 +142,16 @@ def _exit_description(code: int | None) -> str:
 
 
 def worker_environment(
-    spec: FunctionSpec, stack_environment: Mapping[str, str], log_stream: str = ""
+    spec: FunctionSpec,
+    stack_environment: Mapping[str, str],
+    log_stream: str = "",
+    overrides: Overrides | None = None,
 ) -> dict[str, str]:
     """The environment variables of one execution environment of ``spec``.
 
     The stack's AWS variables (its endpoints, fake credentials and region), the variables
-    Lambda defines for every function, then the function's own from the template.
+    Lambda defines for every function, then the function's own from the template, then the
+    local twins of ``overrides`` whose template variable the function defines.
     """
     environment = {
         name: value
@@ -160,6 +171,9 @@ def worker_environment(
         }
     )
     environment.update(spec.environment)
+    for defined, twins in (overrides or {}).items():
+        if defined in spec.environment:
+            environment.update(twins)
     return environment
 
 
@@ -186,14 +200,19 @@ class Environment:
         return not self._broken and self.process.poll() is None
 
     @classmethod
-    def start(cls, spec: FunctionSpec, init_timeout: float = INIT_TIMEOUT_S) -> Environment:
+    def start(
+        cls,
+        spec: FunctionSpec,
+        init_timeout: float = INIT_TIMEOUT_S,
+        overrides: Overrides | None = None,
+    ) -> Environment:
         """Start a worker and wait until it has loaded the handler (its cold start)."""
         ours, theirs = socket.socketpair()
         try:
             with theirs:
                 process = subprocess.Popen(  # noqa: S603 - our interpreter, our script
                     [sys.executable, "-I", str(WORKER_SCRIPT), str(theirs.fileno())],
-                    env=worker_environment(spec, os.environ.copy()),
+                    env=worker_environment(spec, os.environ.copy(), overrides=overrides),
                     cwd=spec.code_dir,  # Lambda's working directory is the task root
                     stdin=subprocess.DEVNULL,
                     pass_fds=(theirs.fileno(),),
@@ -318,11 +337,16 @@ class FunctionPool:
     """
 
     def __init__(
-        self, spec: FunctionSpec, size: int = 8, init_timeout: float = INIT_TIMEOUT_S
+        self,
+        spec: FunctionSpec,
+        size: int = 8,
+        init_timeout: float = INIT_TIMEOUT_S,
+        overrides: Overrides | None = None,
     ) -> None:
         self.spec = spec
         self._size = size
         self._init_timeout = init_timeout
+        self._overrides = overrides
         self._idle: list[Environment] = []
         self._environments: set[Environment] = set()
         self._starting = 0
@@ -367,7 +391,7 @@ class FunctionPool:
             for environment in dead:
                 environment.stop()  # reaps it; it has exited already
         try:
-            environment = Environment.start(self.spec, self._init_timeout)
+            environment = Environment.start(self.spec, self._init_timeout, self._overrides)
         except BaseException:
             self._started()
             raise
@@ -425,11 +449,23 @@ def _stop_all(environments: Iterable[Environment]) -> None:
 
 
 class FunctionRuntime:
-    """All functions of the template, callable by logical id."""
+    """All functions of the template, callable by logical id.
 
-    def __init__(self, functions: Mapping[str, FunctionSpec], pool_size: int = 8) -> None:
+    ``overrides``: the stack's local twins of template values (see ``Overrides``), given to
+    every environment of every function that defines their template variable.
+    """
+
+    def __init__(
+        self,
+        functions: Mapping[str, FunctionSpec],
+        pool_size: int = 8,
+        *,
+        overrides: Overrides | None = None,
+    ) -> None:
+        twins = {defined: dict(values) for defined, values in (overrides or {}).items()}
         self.pools = {
-            logical_id: FunctionPool(spec, pool_size) for logical_id, spec in functions.items()
+            logical_id: FunctionPool(spec, pool_size, overrides=twins)
+            for logical_id, spec in functions.items()
         }
 
     def prepare(self, warm: bool = True) -> None:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from verein.eventstore.port import EventStore
     from verein.membership.intake import ApplicationIntake
     from verein.membership.views.store import MemberViews
+    from verein.staff_app.sessions import SessionStore
+    from verein.staff_app.signin import LoginService, TokenEndpoint
 
 EVENT_REGISTRY = EventRegistry((*membership.DOMAIN_EVENTS,), {**membership_events.UPCASTERS})
 """Every feature's domain events: what the store can read back (and upcast)."""
@@ -51,6 +53,9 @@ class Adapters:
         member_views: MemberViews | None = None,
         keyed_hash: KeyedHash | None = None,
         application_intake: ApplicationIntake | None = None,
+        session_store: SessionStore | None = None,
+        login_service: LoginService | None = None,
+        token_endpoint: TokenEndpoint | None = None,
     ) -> None:
         self.settings = settings
         given = {
@@ -59,6 +64,9 @@ class Adapters:
             "member_views": member_views,
             "keyed_hash": keyed_hash,
             "application_intake": application_intake,
+            "session_store": session_store,
+            "login_service": login_service,
+            "token_endpoint": token_endpoint,
         }
         # A cached_property is read from the instance dict first: a given adapter is "built".
         self.__dict__.update({name: value for name, value in given.items() if value is not None})
@@ -126,6 +134,38 @@ class Adapters:
             self.settings.membership_intake_function, "MEMBERSHIP_INTAKE_FUNCTION"
         )
         return LambdaApplicationIntake(boto3.client("lambda", config=config), name)
+
+    @cached_property
+    def session_store(self) -> SessionStore:
+        from verein.staff_app.sessions import DynamoDBSessionStore  # noqa: PLC0415
+
+        table = self.settings.required(self.settings.staff_table, "STAFF_TABLE")
+        return DynamoDBSessionStore(self.dynamodb, table)
+
+    @cached_property
+    def login_service(self) -> LoginService:
+        """Cognito's managed login for the staff app; its client found once, by name."""
+        import boto3  # noqa: PLC0415
+
+        from verein.staff_app.signin import LoginService, find_client_id  # noqa: PLC0415
+
+        settings = self.settings
+        client_id = settings.staff_web_client_id or find_client_id(
+            boto3.client("cognito-idp"),
+            settings.required(settings.staff_user_pool_id, "STAFF_USER_POOL_ID"),
+            settings.required(settings.staff_web_client_name, "STAFF_WEB_CLIENT_NAME"),
+        )
+        return LoginService(
+            base_url=settings.required(settings.staff_login_url, "STAFF_LOGIN_URL").rstrip("/"),
+            client_id=client_id,
+            issuer=settings.required(settings.staff_token_issuer, "STAFF_TOKEN_ISSUER"),
+        )
+
+    @cached_property
+    def token_endpoint(self) -> TokenEndpoint:
+        from verein.staff_app.signin import HttpTokenEndpoint  # noqa: PLC0415
+
+        return HttpTokenEndpoint()
 
     @cached_property
     def projections(self) -> tuple[Projection, ...]:

@@ -53,6 +53,14 @@ class Settings(BaseModel):
     views_table: str = Field(alias="VIEWS_TABLE", min_length=1)
     claim_key_secret_arn: str | None = Field(default=None, alias="CLAIM_KEY_SECRET_ARN")
     membership_intake_function: str | None = Field(default=None, alias="MEMBERSHIP_INTAKE_FUNCTION")
+    # The staff app (verein.staff_app): its table, and Cognito's managed login for it.
+    staff_table: str | None = Field(default=None, alias="STAFF_TABLE")
+    staff_login_url: str | None = Field(default=None, alias="STAFF_LOGIN_URL")
+    staff_token_issuer: str | None = Field(default=None, alias="STAFF_TOKEN_ISSUER")
+    staff_user_pool_id: str | None = Field(default=None, alias="STAFF_USER_POOL_ID")
+    staff_web_client_name: str | None = Field(default=None, alias="STAFF_WEB_CLIENT_NAME")
+    staff_web_client_id: str | None = Field(default=None, alias="STAFF_WEB_CLIENT_ID")
+    """Known up front only locally; in AWS found by ``staff_web_client_name``."""
     association: Association = Field(default_factory=Association)
 
     @classmethod

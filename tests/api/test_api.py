@@ -110,7 +110,7 @@ def test_the_landing_page_names_the_association_and_links_form_and_staff_sign_in
     assert german.status == 200 and german.headers["content-type"].startswith("text/html")
     assert "Stadtmarketing Musterstadt e.V." in german.text
     assert 'href="/membership/apply?lang=de"' in german.text
-    assert 'href="/staff/?lang=de"' in german.text
+    assert 'href="/control?lang=de"' in german.text
     english = api.request("GET", "/?lang=en")
     assert 'lang="en"' in english.text and "Become a member" in english.text
 
@@ -260,7 +260,7 @@ def test_unknown_member_is_404_and_bad_parameters_are_422(api):
 
 @pytest.mark.parametrize(
     ("language", "message"),
-    [("de", "Erlaubt sind: 'applied'."), ("en", "Allowed values: 'applied'.")],
+    [("de", "Erlaubt sind: applied."), ("en", "Allowed values: applied.")],
 )
 def test_an_unknown_status_is_a_422_naming_the_allowed_ones_not_an_empty_list(
     api, language, message
@@ -448,6 +448,43 @@ def test_the_member_list_pages_with_cursors(api, aws):
     forged = api.staff_get("/staff/members?after=bm90LWEtY3Vyc29y")
     assert forged.status == 422
     assert forged.json()["errors"][0]["field"] == "after"
+
+
+def test_the_member_list_pages_newest_first_when_asked(api, aws):
+    for n in range(5):
+        api.post_json(
+            "/membership/applications", {**JSON_APPLICATION, "email": f"p{n}@example.org"}
+        )
+    api.project(api.change_records(aws.event_store_table))
+    oldest = [m["email"] for m in api.staff_get("/staff/members").json()["members"]]
+    explicit = api.staff_get("/staff/members?order=oldest").json()["members"]
+    assert [m["email"] for m in explicit] == oldest  # the default
+    assert sorted(oldest) == [f"p{n}@example.org" for n in range(5)]
+    seen, after, pages = [], None, 0
+    while True:
+        query = "/staff/members?order=newest&limit=2" + (f"&after={after}" if after else "")
+        page = api.staff_get(query).json()
+        seen.extend(m["email"] for m in page["members"])
+        pages += 1
+        after = page["next_cursor"]
+        if after is None:
+            break
+    assert seen == oldest[::-1]
+    assert pages == 3
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("de", "Erlaubt sind: oldest, newest."),
+        ("en", "Allowed values: oldest, newest."),
+    ],
+)
+def test_an_unknown_order_is_a_422_naming_the_allowed_ones(api, language, message):
+    reply = api.staff_get("/staff/members?order=latest", headers=[("accept-language", language)])
+    assert reply.status == 422
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert reply.json()["errors"] == [{"field": "order", "message": message}]
 
 
 # --- Hardening: each case failed (500, 202, a leak or a missing header) before its fix. ---

@@ -34,6 +34,13 @@ from tests.iam_eval import (
     table_arn,
 )
 from tests.samples import FORM, JSON_APPLICATION, MAPPER
+from tests.staff_browser import (
+    PASSWORD,
+    InProcessTokenEndpoint,
+    StaffBrowser,
+    local_login,
+    login_service,
+)
 from verein.changes.rebuild import Timing, rebuild
 from verein.eventstore.dynamodb import DynamoDBEventStore
 from verein.membership.views.projector import CONTROL_CACHE_S, MemberDirectoryProjector
@@ -67,6 +74,11 @@ def intake(template):
 @pytest.fixture(scope="module")
 def staff(template):
     return FunctionPolicy.of(template, "StaffApiFunction")
+
+
+@pytest.fixture(scope="module")
+def staff_web(template):
+    return FunctionPolicy.of(template, "StaffWebFunction")
 
 
 @pytest.fixture(scope="module")
@@ -463,6 +475,76 @@ HOSTILE_TO_THE_STAFF_FUNCTION = {
 )
 def test_the_staff_function_may_not(staff, keys, operation, params):
     assert denied(staff, "dynamodb", operation, params, keys)
+
+
+# --- The staff app (pages, sessions) -----------------------------------------------------------
+
+
+def test_the_staff_app_may_make_every_request_of_signing_in_and_staff_work(
+    api, aws, recorder, staff_web, keys, template, tmp_path
+):
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
+    assert api.project(api.change_records(aws.event_store_table)) == {"batchItemFailures": []}
+    cognito, users, login = local_login(tmp_path)
+    users.add("anna@verein.example", PASSWORD, ["staff"])
+    adapters = aws.functions.adapters["StaffWebFunction"]
+    # The login itself is the local stand-in (no AWS calls); everything else is real.
+    adapters.__dict__.update(
+        login_service=login_service(cognito), token_endpoint=InProcessTokenEndpoint(login)
+    )
+    browser = StaffBrowser(template, aws.functions.invoke, login)
+    with recorder.capture() as calls:
+        assert browser.sign_in("anna@verein.example").status == 200
+        page = browser.get(f"/control/members/{member_id}")
+        form = {"csrf": page.hidden("csrf"), "form_id": page.hidden("form_id"), "text": "Anruf"}
+        assert browser.post(f"/control/members/{member_id}/notes", form).status == 200
+        assert browser.post(f"/control/members/{member_id}/notes", form).status == 200
+        assert (
+            browser.post("/control/sign-out", {"csrf": page.hidden("csrf")}, follow=False).status
+            == 303
+        )
+
+    requests = requests_of(calls, keys)
+    assert_allowed(staff_web, requests)
+    staff_table = table_arn("StaffTable")
+    done = {(r.action, r.resource, key_family(r)) for r in requests}
+    assert {
+        ("dynamodb:PutItem", staff_table, "signin"),
+        ("dynamodb:DeleteItem", staff_table, "signin"),
+        ("dynamodb:PutItem", staff_table, "session"),
+        ("dynamodb:GetItem", staff_table, "session"),
+        ("dynamodb:DeleteItem", staff_table, "session"),
+        ("dynamodb:PutItem", staff_table, "staff"),
+        ("dynamodb:BatchGetItem", staff_table, "staff"),
+        ("dynamodb:Query", table_arn(VIEWS, "by_list"), "members"),
+        ("dynamodb:PutItem", table_arn(EVENT_STORE), "member"),
+        ("dynamodb:PutItem", table_arn(EVENT_STORE), "claim"),
+    } <= done
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        *HOSTILE_TO_THE_STAFF_FUNCTION.values(),
+        ("Scan", {"TableName": "StaffTable"}),
+        ("Query", query("StaffTable", "pk", "session#x")),
+        ("GetItem", {"TableName": "StaffTable", "Key": {"pk": s("other#x")}}),
+    ],
+    ids=[*HOSTILE_TO_THE_STAFF_FUNCTION, "scan sessions", "query sessions", "other items"],
+)
+def test_the_staff_app_may_not(staff_web, keys, operation, params):
+    assert denied(staff_web, "dynamodb", operation, params, keys)
+
+
+@pytest.mark.parametrize("name", ["PublicApiFunction", "StaffApiFunction", "ChangeStreamFunction"])
+def test_no_other_function_may_read_or_write_sessions(template, keys, name):
+    policy = FunctionPolicy.of(template, name)
+    session = {"pk": s("session#" + "ab" * 32)}
+    for operation, params in (
+        ("GetItem", {"TableName": "StaffTable", "Key": session}),
+        ("PutItem", {"TableName": "StaffTable", "Item": session}),
+    ):
+        assert denied(policy, "dynamodb", operation, params, keys)
 
 
 # --- The projector --------------------------------------------------------------------------

@@ -124,6 +124,8 @@ EXPECTED_TABLES = {
         "indexes": {LIST_INDEX: {"list_pk": "HASH", "list_sk": "RANGE"}},
         "stream": None,
     },
+    # verein.staff_app.sessions: one string key ``pk`` (session#, signin#, staff#).
+    "StaffTable": {"keys": {"pk": "HASH"}, "indexes": {}, "stream": None},
 }
 ATTRIBUTE_TYPES = {str: "S", int: "N", bytes: "B"}
 
@@ -133,6 +135,7 @@ def expected_attribute_types() -> dict[str, dict[str, str]]:
     return {
         "EventStoreTable": {k: ATTRIBUTE_TYPES[type(commit[k])] for k in ("stream_id", "version")},
         "ViewsTable": dict.fromkeys(("pk", "sk", "list_pk", "list_sk"), "S"),
+        "StaffTable": {"pk": "S"},
     }
 
 
@@ -283,23 +286,30 @@ def test_an_application_flows_through_the_stacks_tables_and_stream(translated, m
     assert [m.member_id for m in listed] == [received.application_id]
 
 
-#: The settings that name the tables (verein.settings), and the tables they must name.
+#: The settings that name the tables (verein.settings), and the tables they must name: in
+#: every function, and in the one function that uses a table of its own.
 TABLE_SETTINGS = {"EVENT_STORE_TABLE": "EventStoreTable", "VIEWS_TABLE": "ViewsTable"}
+OWN_TABLE_SETTINGS = {"StaffWebFunction": {"STAFF_TABLE": "StaffTable"}}
 
 
 def environment_problems(translated: dict[str, Any]) -> list[str]:
     problems = []
     for name, function in of_type(translated, "AWS::Lambda::Function").items():
         variables = function["Properties"].get("Environment", {}).get("Variables", {})
-        for variable, table in TABLE_SETTINGS.items():
+        wanted = {**TABLE_SETTINGS, **OWN_TABLE_SETTINGS.get(name, {})}
+        for variable, table in wanted.items():
             if variables.get(variable) != {"Ref": table}:
                 problems.append(f"{name}: {variable} is {variables.get(variable)}, not {table}")
     return problems
 
 
 def test_every_function_names_the_tables_in_the_settings_the_code_reads(translated):
-    assert set(TABLE_SETTINGS) <= {field.alias for field in Settings.model_fields.values()}
-    assert set(TABLE_SETTINGS.values()) == set(of_type(translated, "AWS::DynamoDB::Table"))
+    named = {
+        **TABLE_SETTINGS,
+        **{k: v for own in OWN_TABLE_SETTINGS.values() for k, v in own.items()},
+    }
+    assert set(named) <= {field.alias for field in Settings.model_fields.values()}
+    assert set(named.values()) == set(of_type(translated, "AWS::DynamoDB::Table"))
     assert of_type(translated, "AWS::Lambda::Function")
     assert environment_problems(translated) == []
 
@@ -335,7 +345,13 @@ def placeholder(value: Any, translated: dict[str, Any]) -> str:
     if isinstance(value, str):
         return value
     ((kind, target),) = value.items()
+    if kind == "Fn::Sub" and isinstance(target, str):  # e.g. the login domain's URL
+        return re.sub(
+            r"\$\{([^}]+)\}", lambda m: placeholder({"Ref": m.group(1)}, translated), target
+        )
     assert kind == "Ref", f"unexpected intrinsic in an environment variable: {value}"
+    if target.startswith("AWS::"):
+        return {"AWS::Region": REGION}.get(target, f"PSEUDO-{target[5:]}")
     if target in translated.get("Parameters", {}):
         return str(translated["Parameters"][target]["Default"])
     assert target in translated["Resources"], f"Ref to {target}, which the stack lacks"
@@ -519,6 +535,7 @@ EXPECTED_MANAGED_POLICIES = {
     "PublicApiFunctionRole": {_LAMBDA_BASIC, _XRAY},
     "MembershipIntakeFunctionRole": {_LAMBDA_BASIC, _XRAY},
     "StaffApiFunctionRole": {_LAMBDA_BASIC, _XRAY},
+    "StaffWebFunctionRole": {_LAMBDA_BASIC, _XRAY},
     "ChangeStreamFunctionRole": {
         _LAMBDA_BASIC,
         _XRAY,

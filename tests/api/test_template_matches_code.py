@@ -10,11 +10,16 @@ import functions.change_stream.app as change_stream
 import functions.membership_intake.app as membership_intake
 import functions.public_api.app as public_api
 import functions.staff_api.app as staff_api
+import functions.staff_web.app as staff_web
 from tests.samples import MAPPER
 from verein.membership.views import store as member_views
 from verein.settings import Settings, SettingsError
 
-RESOLVERS = {"PublicApiFunction": public_api.app, "StaffApiFunction": staff_api.app}
+RESOLVERS = {
+    "PublicApiFunction": public_api.app,
+    "StaffApiFunction": staff_api.app,
+    "StaffWebFunction": staff_web.app,
+}
 
 
 def test_every_template_route_is_a_route_of_its_function_and_back(template):
@@ -37,6 +42,7 @@ def test_the_staff_routes_and_only_they_need_a_token(template):
 MODULES = {
     "PublicApiFunction": public_api,
     "StaffApiFunction": staff_api,
+    "StaffWebFunction": staff_web,
     "MembershipIntakeFunction": membership_intake,
     "ChangeStreamFunction": change_stream,
 }

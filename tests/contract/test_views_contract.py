@@ -111,11 +111,13 @@ def summary(
     )
 
 
-def all_pages(views: MemberViews, status: str, limit: int) -> list[list[str]]:
+def all_pages(
+    views: MemberViews, status: str, limit: int, *, newest_first: bool = False
+) -> list[list[str]]:
     pages: list[list[str]] = []
     after = None
     while True:
-        page = views.by_status(status, limit=limit, after=after)
+        page = views.by_status(status, limit=limit, after=after, newest_first=newest_first)
         pages.append([s.member_id for s in page.members])
         if page.next_cursor is None:
             return pages
@@ -228,6 +230,60 @@ def test_by_status_pages_through_all_members_and_ends_without_a_cursor(views, li
     assert [m for page in pages for m in page] == [m.member_id for m in members]
     # full pages, and no empty page after the last one (5 members with limit 1 or 5 included)
     assert [len(page) for page in pages] == [min(limit, 5 - i) for i in range(0, 5, limit)]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 6, 7, 100])
+def test_by_status_pages_newest_first_through_exactly_the_reverse_order(views, limit):
+    # two pairs applied in the same instant: the member id breaks the tie both ways
+    same = T0 + timedelta(hours=1)
+    members = [
+        *(summary(n) for n in range(4)),
+        summary(4, member_id="ffffffff-0000-4000-8000-000000000000", applied_at=same),
+        summary(5, member_id="00000000-ffff-4000-8000-000000000000", applied_at=same),
+    ]
+    for m in members[3:] + members[:3]:
+        views.save(m, expected_position=0)
+    views.save(summary(9, status="member"), expected_position=0)
+    oldest_first = [m for page in all_pages(views, "applied", 100) for m in page]
+    assert len(oldest_first) == 6
+    pages = all_pages(views, "applied", limit, newest_first=True)
+    assert [m for page in pages for m in page] == oldest_first[::-1]
+    # full pages, and no empty page after the last one (6 members with limit 1 or 6 included)
+    assert [len(page) for page in pages] == [min(limit, 6 - i) for i in range(0, 6, limit)]
+
+
+def test_a_cursor_is_a_position_and_the_order_asked_for_goes_on_from_it(views):
+    members = [summary(n) for n in range(5)]
+    for m in members:
+        views.save(m, expected_position=0)
+    newest = views.by_status("applied", limit=2, newest_first=True)
+    assert [s.applicant_name for s in newest.members] == ["Person 4", "Person 3"]
+    more = views.by_status("applied", limit=2, after=newest.next_cursor, newest_first=True)
+    assert [s.applicant_name for s in more.members] == ["Person 2", "Person 1"]
+    assert more.next_cursor is not None
+    # the same cursor with the other order turns back at that position
+    back = views.by_status("applied", limit=2, after=newest.next_cursor)
+    assert [s.applicant_name for s in back.members] == ["Person 4"]
+    assert back.next_cursor is None
+    oldest = views.by_status("applied", limit=2)
+    ahead = views.by_status("applied", after=oldest.next_cursor, newest_first=True)
+    assert [s.applicant_name for s in ahead.members] == ["Person 0"]
+    assert ahead.next_cursor is None
+
+
+def test_a_newest_first_cursor_stays_valid_while_the_list_changes(views):
+    members = [summary(n) for n in range(4)]
+    for m in members:
+        views.save(m, expected_position=0)
+    first = views.by_status("applied", limit=2, newest_first=True)
+    assert [s.applicant_name for s in first.members] == ["Person 3", "Person 2"]
+    # the last member on the page moves on, a later one and an earlier one join
+    views.save(members[2].model_copy(update={"status": "member", "position": 2}), 1)
+    views.save(summary(7, applied_at=T0 - timedelta(days=1)), expected_position=0)
+    views.save(summary(8), expected_position=0)
+    rest = views.by_status("applied", limit=10, after=first.next_cursor, newest_first=True)
+    assert [s.applicant_name for s in rest.members] == ["Person 1", "Person 0", "Person 7"]
+    assert rest.next_cursor is None
 
 
 def test_a_cursor_stays_valid_while_the_list_changes(views):

@@ -33,12 +33,14 @@ from tests.local_http import (
     PROBLEM_JSON,
     TRACEBACK,
     NoResponse,
+    StaffSession,
     bearer,
     event_store_items,
     load_routes_template,
     media_type,
     raw_request,
     running_stack,
+    staff_session,
 )
 
 pytestmark = pytest.mark.e2e
@@ -97,6 +99,28 @@ BODY_PROFILES: dict[str, BodyProfile] = {
         valid=lambda unique: {"text": f"Rückruf vereinbart ({unique})"},
         text_fields={"text": 2000},
     ),
+    # The staff app's forms, posted with the session's cookie and CSRF token ("session"), or
+    # without a session at all ("no-session").
+    "POST /control/members/{member_id}/notes": BodyProfile(
+        valid=lambda unique: {"text": f"Notiz ({unique})", "form_id": unique, "csrf": CSRF[0]},
+        text_fields={"text": 2000},
+        form=True,
+    ),
+    # A token that is not the session's: every probe must be refused, and the session used by
+    # the other cases must live on.
+    "POST /control/sign-out": BodyProfile(
+        valid=lambda unique: {"csrf": f"not-the-token-{unique}"},
+        text_fields={"csrf": 100},
+        form=True,
+    ),
+}
+CSRF = [""]
+"""The module's staff session's CSRF token (set by the ``session`` fixture)."""
+STAFF_APP = "StaffWebFunction"
+OPEN_STAFF_APP_ROUTES = {
+    "GET /control/sign-in",
+    "GET /control/auth/callback",
+    "GET /control/signed-out",
 }
 
 
@@ -364,6 +388,15 @@ QUERY_AND_PATH_PROBES: dict[str, list[Probe]] = {
         Probe("after-invalid-utf8", query="after=%FF"),
         Probe("limit-twice", query="limit=1&limit=2"),
     ],
+    "GET /control/members": [
+        Probe("status-nul", query="status=%00", media=(HTML,)),
+        Probe("after-invalid-utf8", query="after=%FF", media=(HTML,)),
+        Probe("order-twice", query="order=newest&order=oldest", media=(HTML,)),
+    ],
+    "GET /control/members/{member_id}": [
+        Probe("member-id-invalid-utf8", path_value="%FF" * 36, media=(HTML,)),
+        Probe("member-id-nul", path_value="%00" * 36, media=(HTML,)),
+    ],
     "GET /staff/members/{member_id}": [
         Probe("member-id-invalid-utf8", path_value="%FF" * 36),
         Probe("member-id-nul", path_value="%00" * 36),
@@ -404,6 +437,8 @@ AUTH_MODES = ("staff", "no-token", "not-staff")
 
 
 def auth_modes(route: Route) -> tuple[str, ...]:
+    if route.function == STAFF_APP and route.route_key not in OPEN_STAFF_APP_ROUTES:
+        return ("session", "no-session")
     return AUTH_MODES if route.requires_jwt else ("public",)
 
 
@@ -430,6 +465,19 @@ def client(stack: LocalStack) -> Iterator[httpx.Client]:
         yield http
 
 
+_SESSIONS: dict[int, StaffSession] = {}
+
+
+def session_of(stack: LocalStack) -> StaffSession:
+    """One signed-in staff app session per stack (its CSRF token goes into the note forms)."""
+    if id(stack) not in _SESSIONS:
+        password = "hostile input tester"
+        user = stack.users.add(f"hostile-{uuid.uuid4().hex[:8]}@verein.example", password)
+        _SESSIONS[id(stack)] = staff_session(stack, user.email, password)
+    CSRF[0] = _SESSIONS[id(stack)].csrf
+    return _SESSIONS[id(stack)]
+
+
 @pytest.fixture(scope="module")
 def member_id(stack: LocalStack, client: httpx.Client) -> str:
     """A real member, so that staff routes with a member id get past "not found"."""
@@ -449,6 +497,8 @@ def fill_path(route: Route, member_id: str, override: str | None = None) -> str:
 
 
 def headers_for(stack: LocalStack, auth: str) -> dict[str, str]:
+    if auth == "session":
+        return session_of(stack).headers
     if auth == "staff":
         return bearer(stack)
     if auth == "not-staff":
@@ -477,6 +527,12 @@ def assert_answer(route: Route, auth: str, probe: Probe, response: httpx.Respons
     assert_clean(response.text, probe.echo_limit)
     if auth == "no-token":
         assert status == 401, shown  # API Gateway's JWT authorizer, before the function
+    elif auth == "no-session":
+        # Screening answers first (4xx); anything it lets through meets the guard: sign in.
+        location = response.headers.get("location", "")
+        assert status in CLIENT_ERRORS or (
+            status == 303 and location.startswith("/control/sign-in")
+        ), shown
     elif auth == "not-staff":
         assert (status, ctype) == (403, PROBLEM_JSON), shown
     else:

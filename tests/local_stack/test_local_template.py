@@ -47,7 +47,7 @@ def test_short_tags_become_long_form(tmp_path: Path) -> None:
 
 
 def test_tables_keys_streams_and_indexes(template: LocalTemplate) -> None:
-    assert set(template.tables) == {"EventStoreTable", "ViewsTable"}
+    assert set(template.tables) == {"EventStoreTable", "ViewsTable", "StaffTable"}
     events = template.tables["EventStoreTable"].create_kwargs
     assert events["TableName"] == "EventStoreTable"
     assert events["KeySchema"] == [
@@ -184,3 +184,8 @@ def test_tables_created_from_the_template_have_the_expected_keys(
             ("list_pk", "HASH"),
             ("list_sk", "RANGE"),
         ]
+        # TimeToLiveSpecification has no local meaning (nothing expires locally): left out,
+        # the table is still made.
+        staff = client.describe_table(TableName="StaffTable")["Table"]
+        assert [(k["AttributeName"], k["KeyType"]) for k in staff["KeySchema"]] == [("pk", "HASH")]
+        assert "TimeToLiveSpecification" not in template.tables["StaffTable"].create_kwargs

@@ -128,7 +128,7 @@ def test_the_cli_refuses_duplicates_weak_passwords_and_bad_groups(
 
 def test_the_first_start_creates_a_user_and_shows_its_password_once(tmp_path: Path) -> None:
     first = sign_in_banner("http://127.0.0.1:3000", tmp_path)
-    assert "http://127.0.0.1:3000/staff/" in first
+    assert "http://127.0.0.1:3000/control\n" in first  # the staff app; it asks to sign in
     assert "http://127.0.0.1:3000/_local/cognito" in first
     password = first.split("password: ")[1].split()[0]
     user = UserStore(tmp_path).authenticate("staff@verein.example", password)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -62,5 +63,8 @@ def _choice(field: str, error: Mapping[str, Any], language: Language, messages: 
     for key in (f"error.{field}.choice", f"error.{field}.invalid"):
         if key in messages:
             return messages.translate(key, language)
-    allowed = str((error.get("ctx") or {}).get("expected", ""))
+    expected = str((error.get("ctx") or {}).get("expected", ""))
+    # pydantic joins the values in English ("'a', 'b' or 'c'"): listed as they are instead.
+    values = re.findall(r"'([^']*)'", expected)
+    allowed = ", ".join(values) if values else expected
     return messages.translate("error.choice", language, allowed=allowed)

@@ -42,20 +42,68 @@ font-size:1rem;border:2px solid #555;border-radius:0}
 .error-summary a{color:#a00000;font-weight:600}
 fieldset{border:0;padding:0;margin:1.25rem 0 0;min-width:0}
 legend{font-weight:600;padding:0}
-button{margin-top:1.5rem;padding:.7rem 1.4rem;font-size:1rem;background:#0b4f9c;color:#fff;
-border:0;border-radius:.25rem;cursor:pointer;max-width:100%}
+button{margin-top:1.5rem;padding:.7rem 1.4rem;font-size:1rem;font-family:inherit;
+background:#0b4f9c;color:#fff;border:0;border-radius:.25rem;cursor:pointer;max-width:100%}
 .reference{font-family:ui-monospace,monospace;font-size:1.2rem;letter-spacing:.05em;
 white-space:nowrap}
 ul.links{padding-left:1.2rem}
 ul.links li{margin:.5rem 0}
+.skip{position:absolute;left:-999rem}
+.skip:focus{left:1rem;top:.5rem;background:#fff;padding:.25rem .5rem}
 """
 """The one inline style of every page (a file of its own would cost a request per page)."""
+
+STAFF_STYLE = """
+.wide .site,.wide main{max-width:64rem}
+.app-name{color:#505050}
+nav.staff{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;justify-content:space-between;
+align-items:center;padding-top:.5rem;padding-bottom:.5rem;border-bottom:1px solid #ccc}
+nav.staff ul{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;margin:0;padding:0}
+nav.staff a[aria-current=page]{font-weight:700;text-decoration:none}
+.sign-out{display:flex;flex-wrap:wrap;gap:.25rem .75rem;align-items:center}
+button.secondary{margin:0;padding:.35rem .8rem;background:#fff;color:#0b4f9c;
+border:2px solid #0b4f9c}
+.table-wrap{overflow-x:auto}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:.5rem .5rem .5rem 0;border-bottom:1px solid #ddd;vertical-align:top}
+th{font-size:.9rem}
+.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}
+.filters .field{margin-top:.5rem}
+.filters button{margin-top:0}
+select{display:block;padding:.45rem;font-size:1rem;border:2px solid #555;border-radius:0;
+background:#fff;max-width:100%}
+textarea{display:block;width:100%;max-width:100%;min-height:6rem;padding:.5rem;font-size:1rem;
+font-family:inherit;border:2px solid #555;border-radius:0}
+.invalid textarea{border-color:#a00000}
+select:focus,textarea:focus{outline:3px solid #ffbf47;outline-offset:2px}
+dl.summary{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;gap:.35rem 1rem}
+dl.summary dt{font-weight:600}
+dl.summary dd{margin:0;overflow-wrap:anywhere}
+ol.timeline{list-style:none;padding:0;border-left:3px solid #ccc;margin-left:.5rem}
+ol.timeline li{padding:0 0 1rem 1rem}
+ol.timeline .meta{color:#505050;font-size:.9rem}
+.note-text{white-space:pre-wrap;overflow-wrap:anywhere;margin:.25rem 0}
+.notice{border-left:5px solid #0b7a3e;padding:.5rem 1rem;background:#eef7f1}
+.pager{display:flex;gap:1rem;margin-top:1rem}
+@media (max-width:40rem){
+table.members thead{position:absolute;left:-999rem}
+table.members tr{display:block;border-bottom:1px solid #ccc;padding:.5rem 0}
+table.members td{display:block;border:0;padding:.1rem 0}
+dl.summary{grid-template-columns:1fr}
+dl.summary dd{margin-bottom:.5rem}
+}
+"""
+"""What the staff app's pages add (tables, navigation, timeline): public pages do not carry it."""
+
+
+def _hash(style: str) -> str:
+    return base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
 
 
 PAGE_CSP = (
     "default-src 'none'; "
-    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()}'; "
+    f"style-src 'sha256-{_hash(STYLE)}' 'sha256-{_hash(STAFF_STYLE)}'; "
     "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 """Content-Security-Policy of our pages: no scripts at all, only our own inline style (by its
-hash), forms post to us only, and no other site may frame a page (clickjacking)."""
+hashes), forms post to us only, and no other site may frame a page (clickjacking)."""

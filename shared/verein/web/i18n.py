@@ -109,6 +109,7 @@ COMMON = Catalogue(
         "site.privacy": {"de": "Datenschutzhinweise", "en": "Privacy notice"},
         "site.imprint": {"de": "Impressum", "en": "Imprint"},
         "site.other_language": {"de": "English", "en": "Deutsch"},
+        "site.skip": {"de": "Zum Inhalt springen", "en": "Skip to content"},
         "home.title": {"de": "Willkommen", "en": "Welcome"},
         "home.intro": {
             "de": "Die Online-Angebote von {association} auf einen Blick:",

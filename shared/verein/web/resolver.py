@@ -10,12 +10,15 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from verein.tracing import HandlerTracer
 from verein.web.html import HTML, PAGE_CSP
 from verein.web.i18n import COMMON, negotiate, translate
 from verein.web.inputs import form_input
@@ -35,6 +38,20 @@ SECURITY_HEADERS = {
     # Personal data in pages and API answers must not stay in shared or browser caches.
     "Cache-Control": "no-store",
 }
+
+
+def api_handler(
+    app: WebResolver, adapters: object, logger: Logger, tracer: HandlerTracer
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """An HTTP API function's handler: ``app`` serving with ``adapters``, the request id as
+    the logs' correlation id, traced where tracing is on."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @tracer.capture_lambda_handler
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.serve(event, context, adapters)  # type: ignore[no-any-return]
+
+    return handler
 
 
 class WebResolver(APIGatewayHttpResolver):

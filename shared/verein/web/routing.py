@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter, Router
 
 from verein.web.errors import FieldError
 from verein.web.i18n import COMMON, Catalogue, Language
@@ -47,7 +47,7 @@ class WebRouter(Router):
         return register
 
 
-def ports(router: Router) -> Any:
+def ports(router: BaseRouter) -> Any:
     """The adapters the function passed for this request (``WebResolver.serve``); each
     feature types them with its own protocol (e.g. ``MembershipPorts``)."""
     return router.context["ports"]

@@ -99,13 +99,23 @@ class MemberViews(Protocol):
         ...
 
     def by_status(
-        self, status: str, limit: int = 100, after: str | None = None, generation: int | None = None
+        self,
+        status: str,
+        limit: int = 100,
+        after: str | None = None,
+        generation: int | None = None,
+        *,
+        newest_first: bool = False,
     ) -> MemberPage:
-        """Members of ``status`` in application order (then member id), ``limit`` (>= 1) a page.
+        """Members of ``status`` in application order (then member id), ``limit`` (>= 1) a page;
+        ``newest_first`` reverses the order.
 
         ``next_cursor`` is None exactly on the last page: following the cursors never ends on
         an empty page. ``after`` takes only cursors handed out here (else ``InvalidCursor``);
-        they name no generation, so paging goes on across a switch.
+        they name no generation, so paging goes on across a switch. Nor do they name an order:
+        a cursor is a position in the list, and the page goes on from there in the order asked
+        for, so pass the same ``newest_first`` to continue (the other one turns back at that
+        position: the members before it, nearest first).
         """
         ...
 
@@ -239,7 +249,13 @@ class DynamoDBMemberViews:
                 raise RuntimeError(f"BatchWriteItem on {self._table} kept items unprocessed")
 
     def by_status(
-        self, status: str, limit: int = 100, after: str | None = None, generation: int | None = None
+        self,
+        status: str,
+        limit: int = 100,
+        after: str | None = None,
+        generation: int | None = None,
+        *,
+        newest_first: bool = False,
     ) -> MemberPage:
         _check_limit(limit)
         served = self._resolve(generation)
@@ -248,6 +264,7 @@ class DynamoDBMemberViews:
             "IndexName": LIST_INDEX,
             "KeyConditionExpression": "list_pk = :p",
             "ExpressionAttributeValues": to_attribute_values({":p": _list_pk(status, served)}),
+            "ScanIndexForward": not newest_first,
         }
         if after is not None:
             position = _position(after)
@@ -348,16 +365,27 @@ class InMemoryMemberViews:
             stored.update((s.member_id, s) for s in summaries)
 
     def by_status(
-        self, status: str, limit: int = 100, after: str | None = None, generation: int | None = None
+        self,
+        status: str,
+        limit: int = 100,
+        after: str | None = None,
+        generation: int | None = None,
+        *,
+        newest_first: bool = False,
     ) -> MemberPage:
         _check_limit(limit)
         stored = self.stored(self._resolve(generation))
         with self._lock:
             found = [s for s in stored.values() if s.status == status]
-        ordered = sorted(found, key=_list_position)
+        # ``list_sk`` is ASCII: str order is DynamoDB's byte order
+        ordered = sorted(found, key=_list_position, reverse=newest_first)
         if after is not None:
             position = _position(after)
-            ordered = [s for s in ordered if _list_position(s) > position]
+            ordered = [
+                s
+                for s in ordered
+                if (_list_position(s) < position if newest_first else _list_position(s) > position)
+            ]
         page = ordered[:limit]
         return MemberPage(page, _cursor(page[-1]) if len(ordered) > limit else None)
 

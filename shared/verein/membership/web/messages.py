@@ -108,6 +108,80 @@ MESSAGES = COMMON.merged(
                 "de": "Ohne Einwilligung können wir den Antrag nicht bearbeiten.",
                 "en": "We cannot process the application without consent.",
             },
+            # --- staff pages (membership/web/control.py) ---
+            "control.applications": {
+                "de": "Anträge und Mitglieder",
+                "en": "Applications and members",
+            },
+            "control.filter": {"de": "Anzeigen", "en": "Show"},
+            "control.field.status": {"de": "Status", "en": "Status"},
+            "control.field.order": {"de": "Reihenfolge", "en": "Order"},
+            "control.order.oldest": {"de": "Älteste zuerst", "en": "Oldest first"},
+            "control.order.newest": {"de": "Neueste zuerst", "en": "Newest first"},
+            "control.status.applied": {"de": "Beantragt", "en": "Applied"},
+            "control.column.name": {"de": "Name", "en": "Name"},
+            "control.column.organisation": {"de": "Organisation", "en": "Organisation"},
+            "control.column.type": {"de": "Art", "en": "Type"},
+            "control.column.applied_at": {"de": "Eingegangen", "en": "Received"},
+            "control.column.reference": {"de": "Antragsnummer", "en": "Reference"},
+            "control.column.notes": {"de": "Notizen", "en": "Notes"},
+            "control.none": {
+                "de": "Keine Einträge mit diesem Status.",
+                "en": "No entries with this status.",
+            },
+            "control.next_page": {"de": "Nächste Seite", "en": "Next page"},
+            "control.first_page": {"de": "Zur ersten Seite", "en": "First page"},
+            "control.stale_page": {
+                "de": "Dieser Seitenlink ist nicht mehr gültig. Bitte beginnen Sie mit der "
+                "ersten Seite.",
+                "en": "This page link is no longer valid. Please start from the first page.",
+            },
+            "control.back": {"de": "Zurück zur Liste", "en": "Back to the list"},
+            "control.not_found": {"de": "Person nicht gefunden", "en": "Person not found"},
+            "control.not_found.text": {
+                "de": "Zu diesem Link gibt es keinen Antrag und kein Mitglied.",
+                "en": "There is no application or member for this link.",
+            },
+            "control.summary": {"de": "Übersicht", "en": "Summary"},
+            "control.catching_up": {
+                "de": "Die Übersicht wird gerade aktualisiert; der Verlauf unten ist vollständig.",
+                "en": "The summary is being updated; the history below is complete.",
+            },
+            "control.language": {"de": "Sprache", "en": "Language"},
+            "control.language.de": {"de": "Deutsch", "en": "German"},
+            "control.language.en": {"de": "Englisch", "en": "English"},
+            "control.consent": {"de": "Einwilligung", "en": "Consent"},
+            "control.consent.none": {
+                "de": "vor der Versionierung erteilt",
+                "en": "given before versions were recorded",
+            },
+            "control.history": {"de": "Verlauf", "en": "History"},
+            "control.actor.public": {
+                "de": "Antragsteller/in (Webformular)",
+                "en": "Applicant (web form)",
+            },
+            "control.actor.staff": {
+                "de": "Mitarbeiter/in (nicht mehr bekannt)",
+                "en": "Staff member (no longer known)",
+            },
+            "control.event.applied": {
+                "de": "Mitgliedschaft beantragt ({membership_type})",
+                "en": "Applied for membership ({membership_type})",
+            },
+            "control.event.note": {"de": "Notiz", "en": "Note"},
+            "control.add_note": {"de": "Notiz hinzufügen", "en": "Add a note"},
+            "control.field.text": {"de": "Notiz", "en": "Note"},
+            "control.note_hint": {
+                "de": "Nur für Mitarbeitende sichtbar; höchstens 2.000 Zeichen.",
+                "en": "Seen by staff only; at most 2,000 characters.",
+            },
+            "control.save_note": {"de": "Notiz speichern", "en": "Save note"},
+            "control.noted": {"de": "Die Notiz ist gespeichert.", "en": "The note is saved."},
+            "control.form_reused": {
+                "de": "Dieses Formular wurde schon mit einem anderen Text gesendet. Bitte laden "
+                "Sie die Seite neu.",
+                "en": "This form was already sent with another text. Please reload the page.",
+            },
         }
     )
 )

@@ -6,7 +6,7 @@ API Gateway's JWT authorizer guards every route; the function admits the staff g
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -34,6 +34,15 @@ logger = Logger(child=True)
 
 def _ports() -> MembershipPorts:
     return cast(MembershipPorts, ports(router))
+
+
+ListOrder = Literal["oldest", "newest"]
+"""By application time (then member id): ``oldest`` first, or ``newest`` first."""
+
+_ORDER = (
+    "oldest or newest application first. A cursor is a position in the list, not an order: "
+    "send the same order with `after` to go on; the other order turns back at that position."
+)
 
 
 class MemberList(BaseModel):
@@ -97,8 +106,9 @@ def list_members(
     status: Annotated[ListedStatus, Query()] = "applied",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     after: Annotated[str | None, Query(max_length=120)] = None,
+    order: Annotated[ListOrder, Query(description=_ORDER)] = "oldest",
 ) -> MemberList:
-    page = _ports().member_views.by_status(status, limit, after)
+    page = _ports().member_views.by_status(status, limit, after, newest_first=order == "newest")
     return MemberList(
         status=status, count=len(page.members), members=page.members, next_cursor=page.next_cursor
     )

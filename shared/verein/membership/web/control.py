@@ -1,0 +1,232 @@
+"""Membership's staff pages: applications and members by status, a person with the history
+as a timeline, adding a note. Served by the staff web function behind the session guard
+(``verein.staff_app``); the JSON staff API (``staff.py``) serves the same for scripts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Protocol, cast, get_args
+from urllib.parse import urlencode
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import ValidationError
+
+from verein.eventstore import CommandContext, RecordedEvent
+from verein.membership.commands import AddMemberNote
+from verein.membership.domain_events import MemberNoteAdded, MembershipApplied
+from verein.membership.feature import MembershipPorts
+from verein.membership.usecases import IdempotencyKeyReused, add_member_note, member_history
+from verein.membership.views.store import InvalidCursor, MemberPage
+from verein.membership.views.summary import ListedStatus
+from verein.membership.web.messages import MESSAGES
+from verein.membership.web.reference import reference
+from verein.membership.web.staff import NoteRequest
+from verein.staff_app.guard import current_session
+from verein.staff_app.pages import StaffPages
+from verein.staff_app.sessions import SessionStore
+from verein.web.errors import FieldError, translate_errors
+from verein.web.i18n import Language
+from verein.web.pages import Link
+from verein.web.requests import form_values, request_language
+from verein.web.routing import WebRouter, ports
+
+router = WebRouter(MESSAGES)
+PAGES = StaffPages(Path(__file__).parent / "templates", MESSAGES)
+logger = Logger(child=True)
+
+LIST = "/control/members"
+PAGE_SIZE = 50
+STATUSES: tuple[str, ...] = get_args(ListedStatus)
+ORDERS = ("oldest", "newest")
+MemberId = Annotated[str, PathParam(pattern="^[0-9a-f-]{36}$")]
+Text = Annotated[str | None, Query(max_length=200)]
+
+
+class ControlPorts(MembershipPorts, Protocol):
+    @property
+    def session_store(self) -> SessionStore: ...
+
+
+def _ports() -> ControlPorts:
+    return cast(ControlPorts, ports(router))
+
+
+def sections(language: Language) -> list[Link]:
+    """Membership's entries in the staff navigation."""
+    return [Link(MESSAGES.translate("control.applications", language), f"{LIST}?lang={language}")]
+
+
+# --- the list -------------------------------------------------------------------------------
+
+
+@router.get(LIST, summary="Applications and members by status (page)")
+def list_page(status: Text = None, order: Text = None, after: Text = None) -> Response[str]:
+    language = request_language(router)
+    chosen = {"status": status or STATUSES[0], "order": order or ORDERS[0]}
+    errors = [
+        FieldError(name, MESSAGES.field_error(name, "choice", language))
+        for name, allowed in (("status", STATUSES), ("order", ORDERS))
+        if chosen[name] not in allowed
+    ]
+    page = MemberPage([], None)
+    if not errors:
+        try:
+            page = _ports().member_views.by_status(
+                chosen["status"], PAGE_SIZE, after, newest_first=chosen["order"] == "newest"
+            )
+        except InvalidCursor:
+            errors = [FieldError("after", MESSAGES.translate("control.stale_page", language))]
+    return PAGES.render(
+        router,
+        "membership/members.html",
+        MESSAGES.translate("control.applications", language),
+        status=422 if errors else 200,
+        query={k: v for k, v in chosen.items() if not errors},
+        chosen=chosen,
+        statuses=STATUSES,
+        orders=ORDERS,
+        errors=errors,
+        rows=[
+            (m, _member_href(m.member_id, language), reference(m.member_id)) for m in page.members
+        ],
+        next_href=_next_href(chosen, page.next_cursor, language) if not errors else None,
+        first_href=f"{LIST}?{urlencode({**chosen, 'lang': language})}" if after else None,
+    )
+
+
+def _member_href(member_id: str, language: Language) -> str:
+    return f"{LIST}/{member_id}?lang={language}"
+
+
+def _next_href(chosen: dict[str, str], cursor: str | None, language: Language) -> str | None:
+    if cursor is None:
+        return None
+    return f"{LIST}?{urlencode({**chosen, 'after': cursor, 'lang': language})}"
+
+
+# --- one person -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    who: str
+    what: str
+    text: str | None = None
+
+
+@router.get(f"{LIST}/<member_id>", summary="A person and their history")
+def member_page(member_id: MemberId, noted: Text = None) -> Response[str]:
+    return _member_page(member_id, noted=noted == "1")
+
+
+@router.post(f"{LIST}/<member_id>/notes", summary="Add a note (form)")
+def add_note(member_id: MemberId) -> Response[str]:
+    values = form_values(router)
+    language = request_language(router, values.get("lang"))
+    try:
+        note = NoteRequest.model_validate({"text": values.get("text", "")})
+    except ValidationError as error:
+        errors = translate_errors(error.errors(), language, MESSAGES)
+        return _member_page(member_id, values=values, errors=errors)
+    if not member_history(_ports().event_store, member_id):
+        return _member_page(member_id)  # the page that says there is no such person
+    staff = current_session(router).staff
+    context = CommandContext(correlation_id=logger.get_correlation_id() or "", actor=staff.actor)
+    # The form's own id is the idempotency key: a double click or a resent form adds one note.
+    form_id = values.get("form_id") or None
+    try:
+        add_member_note(
+            _ports().event_store,
+            _ports().keyed_hash,
+            member_id,
+            AddMemberNote(text=note.text),
+            context,
+            idempotency_key=form_id,
+        )
+    except IdempotencyKeyReused:
+        errors = [FieldError("text", MESSAGES.translate("control.form_reused", language))]
+        return _member_page(member_id, values=values, errors=errors)
+    location = f"{_member_href(member_id, language)}&noted=1#history"
+    return Response(303, "text/html; charset=utf-8", "", headers={"Location": location})
+
+
+def _member_page(
+    member_id: str,
+    *,
+    noted: bool = False,
+    values: dict[str, str] | None = None,
+    errors: list[FieldError] | None = None,
+) -> Response[str]:
+    language = request_language(router, (values or {}).get("lang"))
+    history = member_history(_ports().event_store, member_id)
+    if not history:
+        return PAGES.render(
+            router,
+            "membership/not_found.html",
+            MESSAGES.translate("control.not_found", language),
+            status=404,
+            back_href=f"{LIST}?lang={language}",
+        )
+    summary = _ports().member_views.get(member_id)
+    first = history[0].payload
+    name = summary.applicant_name if summary else _name(first)
+    return PAGES.render(
+        router,
+        "membership/member.html",
+        name,
+        status=422 if errors else 200,
+        summary=summary,
+        reference=reference(member_id),
+        timeline=list(reversed(_timeline(history, language))),
+        noted=noted,
+        errors=errors or [],
+        values=values or {},
+        form_id=uuid.uuid4().hex,
+        action=f"{LIST}/{member_id}/notes",
+        back_href=f"{LIST}?lang={language}",
+    )
+
+
+def _name(payload: Any) -> str:
+    return payload.applicant_name if isinstance(payload, MembershipApplied) else "?"
+
+
+def _timeline(history: list[RecordedEvent], language: Language) -> list[TimelineEntry]:
+    subjects = [
+        e.metadata.actor.removeprefix("staff:")
+        for e in history
+        if e.metadata.actor.startswith("staff:")
+    ]
+    staff = _ports().session_store.staff_by_subject(subjects) if subjects else {}
+
+    def who(actor: str) -> str:
+        if actor == "public":
+            return MESSAGES.translate("control.actor.public", language)
+        if actor.startswith("staff:"):
+            known = staff.get(actor.removeprefix("staff:"))
+            return known.email if known else MESSAGES.translate("control.actor.staff", language)
+        return actor
+
+    return [_entry(e, who(e.metadata.actor), language) for e in history]
+
+
+def _entry(recorded: RecordedEvent, who: str, language: Language) -> TimelineEntry:
+    payload = recorded.payload
+    at = recorded.metadata.occurred_at
+    if isinstance(payload, MembershipApplied):
+        kind = MESSAGES.translate(f"membership_type.{payload.membership_type}", language)
+        what = MESSAGES.translate("control.event.applied", language, membership_type=kind)
+        return TimelineEntry(at, who, what)
+    if isinstance(payload, MemberNoteAdded):
+        return TimelineEntry(
+            at, who, MESSAGES.translate("control.event.note", language), payload.text
+        )
+    return TimelineEntry(at, who, payload.event_type)  # a domain event this page does not know yet
