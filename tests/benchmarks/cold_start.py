@@ -93,6 +93,18 @@ PROFILES = {
             "boto3.client('secretsmanager')",
         ),
     ),
+    # The staff app: a page needs the session (its table), the views and the store; pages are
+    # rendered with Jinja2, which it imports on the first page like the public function.
+    "StaffWebFunction": Profile(
+        clients=(("dynamodb", DYNAMODB_CONFIG), ("secretsmanager", "")),
+        powertools=RESOLVER,
+        deferred=(
+            "adapters.session_store",
+            "adapters.event_store",
+            "adapters.member_views",
+            "boto3.client('secretsmanager')",
+        ),
+    ),
     "ChangeStreamFunction": Profile(
         clients=(("dynamodb", DYNAMODB_CONFIG),),
         powertools=(
