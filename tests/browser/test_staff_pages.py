@@ -146,19 +146,21 @@ def test_the_staff_app_works_without_javascript(
     screenshot(page, "note-without-javascript")
 
 
+@pytest.mark.parametrize(("size", "language"), [("phone", "en"), ("desktop", "de")])
 def test_an_empty_note_gets_the_error_summary_with_focus_and_a_link_to_the_field(
-    new_page: NewPage, screenshot: Screenshot, staff_email, applicants
+    new_page: NewPage, screenshot: Screenshot, staff_email, applicants, size, language
 ):
-    page = new_page("phone", "en")
-    sign_in(page, staff_email, "en")
+    texts = TEXTS[language]
+    page = new_page(size, language)
+    sign_in(page, staff_email, language)
     page.get_by_role("link", name=applicants[2]).click()
-    page.get_by_role("button", name="Save note").click()
+    page.get_by_role("button", name=texts["save"]).click()
     summary = page.get_by_role("alert")
-    expect(summary).to_contain_text("Please correct")
+    expect(summary).to_contain_text(texts["errors"])
     expect(summary).to_be_focused()
     screenshot(page, "note-error")
     summary.get_by_role("link").first.click()
-    expect(page.get_by_label("Note", exact=True)).to_be_focused()
+    expect(page.get_by_label(texts["note"], exact=True)).to_be_focused()
     no_horizontal_overflow(page)
 
 
@@ -217,13 +219,15 @@ def test_the_pages_that_turn_people_away_say_why(
     screenshot(page, "sign-in-not-completed")
 
 
+@pytest.mark.parametrize(("size", "language"), [("phone", "en"), ("desktop", "de")])
 def test_an_unknown_person_is_a_page_in_the_staff_layout(
-    new_page: NewPage, screenshot: Screenshot, staff_email
+    new_page: NewPage, screenshot: Screenshot, staff_email, size, language
 ):
-    page = new_page("phone", "en")
-    sign_in(page, staff_email, "en")
-    page.goto("/control/members/00000000-0000-4000-8000-000000000000?lang=en")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Person not found")
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page = new_page(size, language)
+    sign_in(page, staff_email, language)
+    page.goto(f"/control/members/00000000-0000-4000-8000-000000000000?lang={language}")
+    heading = {"de": "Person nicht gefunden", "en": "Person not found"}[language]
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    expect(page.get_by_role("button", name=TEXTS[language]["sign_out"])).to_be_visible()
     no_horizontal_overflow(page)
     screenshot(page, "person-not-found")
