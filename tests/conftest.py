@@ -19,6 +19,7 @@ from local_aws.template import LocalTemplate, load_template
 
 if TYPE_CHECKING:
     from tests.api_client import InProcessFunctions
+    from verein.mail.memory import InMemoryMailSender
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "infra" / "template.yaml"
 
@@ -81,6 +82,8 @@ class Aws:
     views_table: str
     functions: InProcessFunctions
     """The template's functions, in this process, each with its own adapters."""
+    mail: InMemoryMailSender
+    """What the change-stream function sent (no SES here: the outcome is the test's choice)."""
 
 
 @pytest.fixture
@@ -92,6 +95,9 @@ def aws(
     """Fresh tables (from the template), the functions' environment (from the template), and
     the functions with adapters of their own, reachable through the Lambda Invoke API."""
     from tests.api_client import InProcessFunctions  # noqa: PLC0415 - loads every function
+    from verein.bootstrap import Adapters  # noqa: PLC0415
+    from verein.mail.memory import InMemoryMailSender  # noqa: PLC0415
+    from verein.settings import Settings  # noqa: PLC0415
 
     for name, value in aws_environment(backend.endpoint_url).items():
         if value is None:
@@ -114,11 +120,14 @@ def aws(
 
     with LocalLambdaApi(invoke, template.functions.__contains__) as api:
         monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", api.endpoint_url)
-        functions = InProcessFunctions(template)
+        mail = InMemoryMailSender()
+        change_stream = Adapters(Settings.from_environment(), mail_sender=mail)
+        functions = InProcessFunctions(template, {"ChangeStreamFunction": change_stream})
         yield Aws(
             dynamodb=client,
             endpoint_url=backend.endpoint_url,
             event_store_table=template.table_name("EventStoreTable"),
             views_table=template.table_name("ViewsTable"),
             functions=functions,
+            mail=mail,
         )

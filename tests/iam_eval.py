@@ -12,9 +12,10 @@ Two halves:
 
 It implements only the subset the template uses: Effect, Action and Resource with ``*``/``?``
 wildcards, and conditions ``StringEquals``/``StringLike`` (optionally ``...IfExists``, with or
-without ``ForAllValues:``/``ForAnyValue:``). Anything else (a SAM policy template, a managed
-policy, NotAction, another operator, a policy variable, an API call it cannot map) raises
-``Unsupported`` rather than being guessed at.
+without ``ForAllValues:``/``ForAnyValue:``), whose values may be intrinsics (a parameter's
+``!Ref`` is its default, as the local stack resolves it). Anything else (a SAM policy
+template, a managed policy, NotAction, another operator, a policy variable, an API call it
+cannot map) raises ``Unsupported`` rather than being guessed at.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from typing import Any, Literal
 
 from local_aws.lambda_api import function_name
@@ -123,7 +125,7 @@ def _resolved(statement: Mapping[str, Any], resolver: _Resolver, function: str) 
         "Action": [str(a) for a in _listed(statement["Action"])],
         "Resource": [resolver.resolve(r) for r in _listed(statement["Resource"])],
         "Condition": {
-            op: {k: [str(v) for v in _listed(vs)] for k, vs in keys.items()}
+            op: {k: [resolver.resolve(v) for v in _listed(vs)] for k, vs in keys.items()}
             for op, keys in condition.items()
         },
     }
@@ -241,6 +243,8 @@ def authorization_requests(
     if service == "lambda" and operation == "Invoke":
         name = function_name(str(params["FunctionName"]))
         return [AuthRequest("lambda:InvokeFunction", function_arn(name))]
+    if service == "sesv2" and operation == "SendEmail":
+        return [_send_email_request(params)]
     if service != "dynamodb":
         raise Unsupported(f"{service}.{operation}")
     if operation in _SINGLE_ITEM:
@@ -298,6 +302,33 @@ def authorization_requests(
             )
         return requests
     raise Unsupported(f"dynamodb.{operation}")
+
+
+def ses_identity_arn(identity: str) -> str:
+    return f"arn:aws:ses:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:identity/{identity}"
+
+
+def _send_email_request(params: Mapping[str, Any]) -> AuthRequest:
+    """SES v2 ``SendEmail``: ``ses:SendEmail`` on the sending identity, with the From address
+    and the recipients as condition keys. The identity is the From address's own (SES takes
+    the domain's when only the domain is verified; a policy on ``identity/*`` decides both
+    alike). Raw and templated content, configuration sets: not mapped."""
+    unmapped = set(params) - {"FromEmailAddress", "Destination", "Content"}
+    if unmapped or set(params["Content"]) != {"Simple"}:
+        raise Unsupported(f"sesv2.SendEmail with {sorted(params)}: {sorted(params['Content'])}")
+    address = parseaddr(str(params["FromEmailAddress"]))[1]
+    destination = params["Destination"]
+    recipients = tuple(
+        str(a)
+        for kind in ("ToAddresses", "CcAddresses", "BccAddresses")
+        for a in destination.get(kind, [])
+    )
+    context = {
+        "ses:FromAddress": (address,),
+        "ses:Recipients": recipients,
+        "ses:ApiVersion": ("2",),
+    }
+    return AuthRequest("ses:SendEmail", ses_identity_arn(address), context)
 
 
 def _item_request(

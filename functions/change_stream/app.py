@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from verein.bootstrap import Adapters
 from verein.tracing import handler_tracer
 
-NEEDS: tuple[str, ...] = ()
+NEEDS: tuple[str, ...] = ("MAIL_SENDER",)
 """Settings this function cannot start without beyond the common ones (cold start)."""
 adapters = Adapters.from_environment(NEEDS)
 logger = Logger()

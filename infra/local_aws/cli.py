@@ -29,9 +29,11 @@ from local_aws.backend import (
 )
 from local_aws.files import create_private_file_once, private_dir
 from local_aws.functions import FunctionRuntime, Overrides
-from local_aws.gateway import LocalGateway
+from local_aws.gateway import HttpResponse, LocalGateway, LocalRoutes
 from local_aws.jwt_auth import LocalCognito, check_group_name
 from local_aws.lambda_api import LocalLambdaApi
+from local_aws.mail import PREFIX as MAIL_PREFIX
+from local_aws.mail import LocalSesApi, Outbox, OutboxPages
 from local_aws.managed_login import PREFIX as LOGIN_PREFIX
 from local_aws.managed_login import LocalManagedLogin, stack_origins
 from local_aws.secret_values import secret_values
@@ -67,6 +69,21 @@ def cognito_twins(login_url: str, issuer: str, client_id: str) -> Overrides:
         defined: {name: local[name] for name in names}
         for defined, names in LOCAL_COGNITO_TWINS.items()
     }
+
+
+def first_answer(*handlers: LocalRoutes) -> LocalRoutes:
+    """The gateway's local routes: the first handler that serves the path answers."""
+
+    def handle(
+        method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> HttpResponse | None:
+        for handler in handlers:
+            answer = handler(method, path, query, headers, body)
+            if answer is not None:
+                return answer
+        return None
+
+    return handle
 
 
 def default_template_path() -> Path:
@@ -117,6 +134,7 @@ class LocalStack:
         self._gateway: LocalGateway | None = None
         self._runtime: FunctionRuntime | None = None
         self._lambda_api: LocalLambdaApi | None = None
+        self._ses_api: LocalSesApi | None = None
         self._ready_timeout = ready_timeout
         self._snapshot_after = snapshot_after
         self._rebuild_views = rebuild_views
@@ -130,6 +148,7 @@ class LocalStack:
         self.managed_login = LocalManagedLogin(
             self.cognito, self.users, lambda: stack_origins(self.base_url)
         )
+        self.outbox = Outbox(self.data_dir)
         try:
             # Bound now (its port is in the local login's URL), served at the end.
             self._gateway = LocalGateway(
@@ -140,12 +159,17 @@ class LocalStack:
                 port=port,
                 access_log=access_log,
                 available=self._available.is_set,
-                local_routes=self.managed_login.handle,
+                local_routes=first_answer(
+                    self.managed_login.handle, OutboxPages(self.outbox).handle
+                ),
             )
             self._start_backend(host, dynamodb_endpoint, journaled_tables)
             self._lambda_api = LocalLambdaApi(self._invoke, self.template.functions.__contains__)
             self._lambda_api.start()
             self._set_env({"AWS_ENDPOINT_URL_LAMBDA": self._lambda_api.endpoint_url})
+            # Mail goes to the outbox (GET /_local/mail), never out: SES v2 is emulated.
+            self._ses_api = LocalSesApi(self.outbox, host="127.0.0.1").start()
+            self._set_env({"AWS_ENDPOINT_URL_SESV2": self._ses_api.endpoint_url})
             self._runtime = FunctionRuntime(
                 self.template.functions, pool_size, overrides=self.local_twins()
             )
@@ -357,6 +381,11 @@ class LocalStack:
         return self._gateway.base_url
 
     @property
+    def mail_outbox_url(self) -> str:
+        """The captured mails (``GET``; JSON with ``Accept: application/json``)."""
+        return self.base_url + MAIL_PREFIX
+
+    @property
     def login_base_url(self) -> str:
         """The local managed login: Cognito's endpoints (``/oauth2/authorize``, ...) below it."""
         return self.base_url + LOGIN_PREFIX
@@ -437,6 +466,9 @@ class LocalStack:
             self._lambda_api = None
         for poller in self._pollers:
             poller.stop()
+        if self._ses_api is not None:  # after the pollers: a batch's mail still gets out
+            self._ses_api.stop()
+            self._ses_api = None
         if self._backend is not None:
             # Its last snapshot asks the (stopped) pollers how far they came.
             self._backend.stop()
@@ -619,6 +651,7 @@ def _run_local(args: argparse.Namespace) -> int:
             f"  Application form: {base}/membership/apply\n"
             f"  Staff API:        {base}/staff/members  (Authorization: Bearer <token>)\n"
             f"  DynamoDB:         {stack.dynamodb_endpoint}\n"
+            f"  Mail outbox:      {stack.mail_outbox_url}\n"
             f"  Data:             {stack.data_dir} ({restored} stored writes restored)\n"
             f"{sign_in_banner(base, stack.data_dir)}\n"
             f"Staff token (valid 12 h):\n{stack.issue_token(ttl=STAFF_TOKEN_TTL_S)}\n"

@@ -6,8 +6,8 @@ execution environment's life: an import stays cheap, and no client is ever built
 Use cases and routes receive the adapters they need; tests build their own ``Adapters`` with
 fakes (or clients of a test backend) instead of resetting anything global.
 
-Adding a feature: its domain events, projections and (later) reactors are listed below, its
-routers are included by the function that serves them. Nothing else grows with it.
+Adding a feature: its domain events, projections and reactors are listed below, its routers
+are included by the function that serves them. Nothing else grows with it.
 """
 
 from __future__ import annotations
@@ -24,11 +24,14 @@ from verein.settings import Settings
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-    from verein.changes.dispatcher import Dispatcher
+    from verein.changes.dispatcher import CommitHandler, Dispatcher
     from verein.changes.projection import Projection
     from verein.eventstore.mapper import Mapper
     from verein.eventstore.port import EventStore
+    from verein.mail.ledger import MailLedger
+    from verein.mail.port import MailSender
     from verein.membership.intake import ApplicationIntake
+    from verein.membership.numbers import MemberNumbers
     from verein.membership.views.store import MemberViews
     from verein.staff_app.sessions import SessionStore
     from verein.staff_app.signin import LoginService, TokenEndpoint
@@ -56,6 +59,8 @@ class Adapters:
         session_store: SessionStore | None = None,
         login_service: LoginService | None = None,
         token_endpoint: TokenEndpoint | None = None,
+        mail_sender: MailSender | None = None,
+        mail_ledger: MailLedger | None = None,
     ) -> None:
         self.settings = settings
         given = {
@@ -67,6 +72,8 @@ class Adapters:
             "session_store": session_store,
             "login_service": login_service,
             "token_endpoint": token_endpoint,
+            "mail_sender": mail_sender,
+            "mail_ledger": mail_ledger,
         }
         # A cached_property is read from the instance dict first: a given adapter is "built".
         self.__dict__.update({name: value for name, value in given.items() if value is not None})
@@ -136,6 +143,13 @@ class Adapters:
         return LambdaApplicationIntake(boto3.client("lambda", config=config), name)
 
     @cached_property
+    def member_numbers(self) -> MemberNumbers:
+        """Finds free member numbers; remembers the last one this environment saw."""
+        from verein.membership.numbers import MemberNumbers  # noqa: PLC0415
+
+        return MemberNumbers(self.event_store)
+
+    @cached_property
     def session_store(self) -> SessionStore:
         from verein.staff_app.sessions import DynamoDBSessionStore  # noqa: PLC0415
 
@@ -168,14 +182,45 @@ class Adapters:
         return HttpTokenEndpoint()
 
     @cached_property
+    def mail_sender(self) -> MailSender:
+        """Amazon SES (API v2), sending from ``MAIL_SENDER``."""
+        import boto3  # noqa: PLC0415
+        from botocore.config import Config  # noqa: PLC0415
+
+        from verein.mail.ses import SesMailSender  # noqa: PLC0415
+
+        sender = self.settings.required(self.settings.mail_sender, "MAIL_SENDER")
+        # No botocore retries: SendEmail has no idempotency key, so a retry after a lost answer
+        # can send a mail twice, and the last attempt's error would hide that an earlier one
+        # may have gone out. The caller retries what certainly failed (MailNotSent).
+        config = Config(
+            connect_timeout=3, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 1}
+        )
+        return SesMailSender(boto3.client("sesv2", config=config), sender)
+
+    @cached_property
+    def mail_ledger(self) -> MailLedger:
+        """Which mails were sent (``mail#<event_id>`` items in the views table)."""
+        from verein.mail.ledger import DynamoDBMailLedger  # noqa: PLC0415
+
+        return DynamoDBMailLedger(self.dynamodb, self.settings.views_table)
+
+    @cached_property
     def projections(self) -> tuple[Projection, ...]:
         """Every view of every feature: kept current by the change stream, checked and rebuilt
         by ``membership views verify|rebuild``."""
         return (*membership.projections(self),)
 
     @cached_property
+    def reactors(self) -> tuple[CommitHandler, ...]:
+        """What every feature does on the change stream besides its views (mails): run by the
+        change stream only, never by ``membership views verify|rebuild``, which replay history
+        and must not act on it again."""
+        return (*membership.reactors(self),)
+
+    @cached_property
     def dispatcher(self) -> Dispatcher:
-        """The change stream's consumer: every projection and (soon) reactor."""
+        """The change stream's consumer: every projection and reactor."""
         from verein.changes.dispatcher import Dispatcher  # noqa: PLC0415
 
-        return Dispatcher(self.mapper, self.projections)
+        return Dispatcher(self.mapper, (*self.projections, *self.reactors))

@@ -61,6 +61,9 @@ class Settings(BaseModel):
     staff_web_client_name: str | None = Field(default=None, alias="STAFF_WEB_CLIENT_NAME")
     staff_web_client_id: str | None = Field(default=None, alias="STAFF_WEB_CLIENT_ID")
     """Known up front only locally; in AWS found by ``staff_web_client_name``."""
+    # The From address of every mail (verein.mail): a verified SES identity, allowed by IAM
+    # as the only From address of the function that sends.
+    mail_sender: str | None = Field(default=None, alias="MAIL_SENDER", pattern=r"^[^@\s]+@[^@\s]+$")
     association: Association = Field(default_factory=Association)
 
     @classmethod

@@ -260,7 +260,10 @@ def test_unknown_member_is_404_and_bad_parameters_are_422(api):
 
 @pytest.mark.parametrize(
     ("language", "message"),
-    [("de", "Erlaubt sind: applied."), ("en", "Allowed values: applied.")],
+    [
+        ("de", "Erlaubt sind: applied, active, rejected, withdrawn."),
+        ("en", "Allowed values: applied, active, rejected, withdrawn."),
+    ],
 )
 def test_an_unknown_status_is_a_422_naming_the_allowed_ones_not_an_empty_list(
     api, language, message
@@ -656,3 +659,69 @@ def test_the_openapi_documents_are_served_the_staff_one_to_staff_only(api):
 def test_a_repeated_lang_parameter_still_gets_the_page(api, target):
     reply = api.request("GET", target)
     assert reply.status == 200 and 'lang="en"' in reply.text
+
+
+# --- deciding applications (the membership lifecycle) ---------------------------------------
+
+
+def test_staff_approve_with_the_next_number_and_retries_get_the_same_answer(api):
+    first = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
+    other = {**JSON_APPLICATION, "email": "zweite@example.org"}
+    second = api.post_json("/membership/applications", other).json()["application_id"]
+    key = [("idempotency-key", "approve-1")]
+    done = api.request("POST", f"/staff/members/{first}/approve", headers=key, groups=("staff",))
+    assert done.status == 200
+    assert done.json() == {
+        "member_id": first,
+        "decision": "approved",
+        "member_number": 1,
+        "version": 2,
+        "already_received": False,
+    }
+    again = api.request("POST", f"/staff/members/{first}/approve", headers=key, groups=("staff",))
+    assert (again.json()["member_number"], again.json()["already_received"]) == (1, True)
+    assert (
+        api.request("POST", f"/staff/members/{second}/approve", groups=("staff",)).json()[
+            "member_number"
+        ]
+        == 2
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("de", "Über diesen Antrag ist schon entschieden: er wurde abgelehnt."),
+        ("en", "This application was decided already: it was rejected."),
+    ],
+)
+def test_approving_a_rejected_application_is_a_409_naming_the_rule(api, language, title):
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
+    rejected = api.post_json(
+        f"/staff/members/{member_id}/reject", {"reason": "Satzung"}, groups=("staff",)
+    )
+    assert rejected.status == 200 and rejected.json()["decision"] == "rejected"
+    refused = api.request(
+        "POST",
+        f"/staff/members/{member_id}/approve?lang={language}",
+        groups=("staff",),
+    )
+    assert refused.status == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["title"] == title
+    history = api.staff_get(f"/staff/members/{member_id}").json()["history"]
+    assert [h["event_type"] for h in history] == ["MembershipApplied", "ApplicationRejected"]
+
+
+def test_a_rejection_without_reason_is_a_422_and_an_unknown_member_a_404(api):
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
+    empty = api.post_json(f"/staff/members/{member_id}/reject", {"reason": " "}, groups=("staff",))
+    assert empty.status == 422 and empty.json()["errors"][0]["field"] == "reason"
+    unknown = api.request(
+        "POST", "/staff/members/00000000-0000-4000-8000-000000000000/approve", groups=("staff",)
+    )
+    assert unknown.status == 404
+    withdrawn = api.post_json(f"/staff/members/{member_id}/withdraw", {}, groups=("staff",))
+    assert withdrawn.status == 200 and withdrawn.json()["decision"] == "withdrawn"
+    again = api.post_json("/membership/applications", JSON_APPLICATION)  # the address is free
+    assert again.status == 202

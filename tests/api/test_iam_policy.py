@@ -22,6 +22,7 @@ import boto3
 import pytest
 
 from local_aws.jwt_auth import LocalCognito
+from local_aws.mail import LocalSesApi, Outbox
 from local_aws.template import load_template
 from tests.api_client import ApiClient
 from tests.iam_eval import (
@@ -31,6 +32,7 @@ from tests.iam_eval import (
     Unsupported,
     authorization_requests,
     resolve,
+    ses_identity_arn,
     table_arn,
 )
 from tests.samples import FORM, JSON_APPLICATION, MAPPER
@@ -41,10 +43,14 @@ from tests.staff_browser import (
     local_login,
     login_service,
 )
+from verein.bootstrap import Adapters
 from verein.changes.rebuild import Timing, rebuild
 from verein.eventstore.dynamodb import DynamoDBEventStore
+from verein.mail.message import Mail
+from verein.mail.ses import SesMailSender
 from verein.membership.views.projector import CONTROL_CACHE_S, MemberDirectoryProjector
 from verein.membership.views.store import DynamoDBMemberViews
+from verein.settings import Settings
 
 EVENT_STORE = "EventStoreTable"
 VIEWS = "ViewsTable"
@@ -281,6 +287,14 @@ HOSTILE_TO_THE_APPLICATION_PATH = {
         },
     ),
     "delete a commit": ("DeleteItem", {"TableName": EVENT_STORE, "Key": key(MEMBER)}),
+    "free an address outside a decision's transaction": (
+        "DeleteItem",
+        {"TableName": EVENT_STORE, "Key": key(APPLICATION_CLAIM, 0)},
+    ),
+    "take back a member number": (
+        "DeleteItem",
+        {"TableName": EVENT_STORE, "Key": key("claim#member-number#1", 0)},
+    ),
     "delete a claim": ("DeleteItem", {"TableName": EVENT_STORE, "Key": key(APPLICATION_CLAIM, 0)}),
     "batch-read commits": (
         "BatchGetItem",
@@ -401,6 +415,37 @@ def test_the_staff_function_may_make_every_request_of_staff_work(api, aws, recor
     } <= done
 
 
+def test_the_staff_function_may_make_every_request_of_deciding_applications(
+    api, aws, recorder, staff, keys
+):
+    ids = [
+        api.post_json(
+            "/membership/applications", {**JSON_APPLICATION, "email": f"p{n}@example.org"}
+        ).json()["application_id"]
+        for n in range(3)
+    ]
+    with recorder.capture() as calls:
+        approve = [("idempotency-key", "approve-1")]
+        for member_id in ids[:2]:
+            reply = api.request(
+                "POST", f"/staff/members/{member_id}/approve", headers=approve, groups=("staff",)
+            )
+            assert reply.status == 200, reply.text
+        reject = api.post_json(
+            f"/staff/members/{ids[2]}/reject", {"reason": "Satzung"}, groups=("staff",)
+        )
+        assert reject.status == 200, reject.text
+
+    requests = requests_of(calls, keys)
+    assert_allowed(staff, requests)
+    done = {(r.action, r.resource, key_family(r)) for r in requests}
+    assert {
+        ("dynamodb:GetItem", table_arn(EVENT_STORE), "claim"),  # probing member numbers
+        ("dynamodb:PutItem", table_arn(EVENT_STORE), "claim"),  # taking one
+        ("dynamodb:DeleteItem", table_arn(EVENT_STORE), "claim"),  # freeing the address
+    } <= done
+
+
 def rebuild_views(aws) -> None:
     """``membership views rebuild`` (with the operator's rights, not a function's)."""
     store = DynamoDBEventStore(aws.dynamodb, aws.event_store_table, MAPPER)
@@ -416,6 +461,8 @@ def start_building(aws) -> None:
 
 CONTROL = {"pk": s("views#control"), "sk": s("membership.directory")}
 G2_MEMBER = f"g2#{MEMBER}"
+LEDGER_ENTRY = f"mail#{uuid.UUID(int=2)}"
+LEDGER_KEY = {"pk": s(LEDGER_ENTRY), "sk": s("ledger")}
 
 
 def switch_generations(table: str = VIEWS) -> tuple[str, dict[str, Any]]:
@@ -424,6 +471,14 @@ def switch_generations(table: str = VIEWS) -> tuple[str, dict[str, Any]]:
 
 
 HOSTILE_TO_THE_STAFF_FUNCTION = {
+    "free an address outside a decision's transaction": (
+        "DeleteItem",
+        {"TableName": EVENT_STORE, "Key": key(APPLICATION_CLAIM, 0)},
+    ),
+    "take back a member number": (
+        "DeleteItem",
+        {"TableName": EVENT_STORE, "Key": key("claim#member-number#1", 0)},
+    ),
     "scan the event store": ("Scan", {"TableName": EVENT_STORE}),
     "read an application claim": (
         "GetItem",
@@ -550,31 +605,65 @@ def test_no_other_function_may_read_or_write_sessions(template, keys, name):
 # --- The projector --------------------------------------------------------------------------
 
 
-def test_the_projector_may_make_every_request_of_projecting(api, aws, recorder, projector, keys):
+def version_of(record: dict[str, Any]) -> int:
+    return int(record["dynamodb"]["NewImage"]["version"]["N"])
+
+
+def test_the_projector_may_make_every_request_of_projecting_and_mailing(
+    api, aws, recorder, projector, keys
+):
     member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
     api.post_note(member_id, "Telefonat")
+    approved = api.request("POST", f"/staff/members/{member_id}/approve", groups=("staff",))
+    assert approved.status == 200, approved.text
     records = api.change_records(aws.event_store_table)
-    (note,) = [r for r in records if r["dynamodb"]["NewImage"]["version"] == {"N": "2"}]
+    (note,) = [r for r in records if version_of(r) == 2]
+    api.post_json("/membership/applications", {**JSON_APPLICATION, "email": "b@example.org"})
+    (later,) = [
+        r
+        for r in api.change_records(aws.event_store_table)
+        if r not in records and r["dynamodb"]["NewImage"]["item_kind"] == {"S": "commit"}
+    ]
     with recorder.capture() as calls:
         # The note's commit before the application's: the projector reads the gap from the store.
         assert api.project([note]) == {"batchItemFailures": []}
         start_building(aws)  # from now on into generations 1 and 2, once the projector's
         time.sleep(CONTROL_CACHE_S)  # read of the generations expired (a rebuild waits too)
+        # The receipt (address in the commit) and the welcome (address read from the stream).
         assert api.project(records) == {"batchItemFailures": []}
+        assert api.project(records) == {"batchItemFailures": []}  # redelivered: mailed before
+        # Another application, whose receipt SES refuses for now: released, sent on redelivery.
+        aws.mail.fail_next()
+        failed = api.project([note, later])["batchItemFailures"]  # (all failed would raise)
+        assert failed == [{"itemIdentifier": later["dynamodb"]["SequenceNumber"]}]
+        assert api.project([later]) == {"batchItemFailures": []}
 
+    mails = aws.mail.mails  # each once, however often its record came
+    assert [m.to for m in mails] == ["erika@example.org", "erika@example.org", "b@example.org"]
+    assert ["eingegangen" in m.subject for m in mails] == [True, False, True]
+    assert "Mitgliedsnummer 1" in mails[1].subject
     requests = requests_of(calls, keys)
     assert_allowed(projector, requests)
     assert {r.action for r in requests} == {
         "dynamodb:GetItem",
         "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
         "dynamodb:Query",
     }
-    writes = {key_family(r) for r in requests if r.action == "dynamodb:PutItem"}
-    assert writes == {"member", "g2"}
-    batch_reads = {key_family(r) for r in requests if r.action == "dynamodb:BatchGetItem"}
-    assert batch_reads == {"member", "g2"}  # a batch's summaries are read ahead at once
-    assert ("dynamodb:GetItem", "views") in {(r.action, key_family(r)) for r in requests}
+    touched = {(r.action, key_family(r)) for r in requests if r.action != "dynamodb:Query"}
+    assert touched - {("dynamodb:GetItem", "views")} == {
+        ("dynamodb:PutItem", "member"),
+        ("dynamodb:PutItem", "g2"),
+        ("dynamodb:BatchGetItem", "member"),  # a batch's summaries are read ahead at once
+        ("dynamodb:BatchGetItem", "g2"),
+        ("dynamodb:PutItem", "mail"),  # the ledger: take
+        ("dynamodb:GetItem", "mail"),  # taken before (the redelivery)
+        ("dynamodb:UpdateItem", "mail"),  # sent
+        ("dynamodb:DeleteItem", "mail"),  # released after the refusal
+    }
+    assert ("dynamodb:GetItem", "views") in touched
 
 
 HOSTILE_TO_THE_PROJECTOR = {
@@ -631,6 +720,86 @@ HOSTILE_TO_THE_PROJECTOR = {
             }
         },
     ),
+    # The mail ledger's rights (mail#* in the views table) reach no neighbour.
+    "delete a member commit": ("DeleteItem", {"TableName": EVENT_STORE, "Key": key(MEMBER)}),
+    "update a member commit": (
+        "UpdateItem",
+        {
+            "TableName": EVENT_STORE,
+            "Key": key(MEMBER),
+            "UpdateExpression": "SET events = :e",
+            "ExpressionAttributeValues": {":e": s("[]")},
+        },
+    ),
+    "update a member summary": (
+        "UpdateItem",
+        {
+            "TableName": VIEWS,
+            "Key": {"pk": s(MEMBER), "sk": s("summary")},
+            "UpdateExpression": "SET #s = :s",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {":s": s("active")},
+        },
+    ),
+    "update the control item": (
+        "UpdateItem",
+        {
+            "TableName": VIEWS,
+            "Key": CONTROL,
+            "UpdateExpression": "SET #c = :c",
+            "ExpressionAttributeNames": {"#c": "current"},
+            "ExpressionAttributeValues": {":c": {"N": "2"}},
+        },
+    ),
+    "delete the control item": ("DeleteItem", {"TableName": VIEWS, "Key": CONTROL}),
+    "put a mail item into the event store": (
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item(LEDGER_ENTRY)},
+    ),
+    "write a neighbour of the ledger": (
+        "PutItem",
+        {"TableName": VIEWS, "Item": {"pk": s("mailbox#x"), "sk": s("ledger")}},
+    ),
+    "delete a neighbour of the ledger": (
+        "DeleteItem",
+        {"TableName": VIEWS, "Key": {"pk": s("mail"), "sk": s("ledger")}},
+    ),
+    "take a ledger entry and get the old one back": (
+        "PutItem",
+        {"TableName": VIEWS, "Item": LEDGER_KEY, "ReturnValues": "ALL_OLD"},
+    ),
+    "mark a ledger entry and read it back": (
+        "UpdateItem",
+        {
+            "TableName": VIEWS,
+            "Key": LEDGER_KEY,
+            "UpdateExpression": "SET updated_at = :t",
+            "ExpressionAttributeValues": {":t": s("2026-01-01")},
+            "ReturnValues": "ALL_NEW",
+        },
+    ),
+    "release a ledger entry and read it back": (
+        "DeleteItem",
+        {"TableName": VIEWS, "Key": LEDGER_KEY, "ReturnValues": "ALL_OLD"},
+    ),
+    "query the ledger": ("Query", query(VIEWS, "pk", LEDGER_ENTRY)),
+    "batch-read ledger entries": (
+        "BatchGetItem",
+        {"RequestItems": {VIEWS: {"Keys": [LEDGER_KEY]}}},
+    ),
+    "batch-delete ledger entries": (
+        "BatchWriteItem",
+        {"RequestItems": {VIEWS: [{"DeleteRequest": {"Key": LEDGER_KEY}}]}},
+    ),
+    "update a ledger entry and a member summary at once": (
+        "TransactWriteItems",
+        {
+            "TransactItems": [
+                {"Put": {"TableName": VIEWS, "Item": LEDGER_KEY}},
+                {"Delete": {"TableName": VIEWS, "Key": {"pk": s(MEMBER), "sk": s("summary")}}},
+            ]
+        },
+    ),
 }
 
 
@@ -648,6 +817,105 @@ def test_the_projector_may_send_to_its_dead_letter_queue_only(template, projecto
     assert projector.allows(AuthRequest("sqs:SendMessage", queue))
     assert not projector.allows(AuthRequest("sqs:SendMessage", "arn:aws:sqs:eu-central-1:1:other"))
     assert not projector.allows(AuthRequest("sqs:ReceiveMessage", queue))
+
+
+# --- Mail -----------------------------------------------------------------------------------
+
+
+def test_the_change_stream_function_may_send_what_its_mail_sender_sends(
+    template, projector, keys, monkeypatch, tmp_path
+):
+    """The request the composition root's SES adapter makes, with the function's own settings
+    from the template, recorded as boto3 sends it (to the local SES stand-in)."""
+    environment = template.functions["ChangeStreamFunction"].environment
+    assert environment["MAIL_SENDER"] == resolve(template, {"Ref": "MailSenderAddress"})
+    recorder = Recorder()
+    session = boto3._get_default_session()
+    session.events.register("provide-client-params", recorder.on_other_services)
+    try:
+        with LocalSesApi(Outbox(tmp_path)) as ses:
+            for name, value in (
+                ("AWS_ENDPOINT_URL_SESV2", ses.endpoint_url),
+                ("AWS_DEFAULT_REGION", "eu-central-1"),
+                ("AWS_ACCESS_KEY_ID", "local"),
+                ("AWS_SECRET_ACCESS_KEY", "local"),
+            ):
+                monkeypatch.setenv(name, value)
+            adapters = Adapters(Settings.from_environment(environ=environment))
+            with recorder.capture() as calls:
+                adapters.mail_sender.send(MAIL)
+    finally:
+        session.events.unregister("provide-client-params", recorder.on_other_services)
+    requests = requests_of(calls, keys)
+    assert [(r.action, r.context["ses:FromAddress"]) for r in requests] == [
+        ("ses:SendEmail", (environment["MAIL_SENDER"],))
+    ]
+    assert_allowed(projector, requests)
+
+
+MAIL = Mail(to="erika@example.org", subject="Ihr Antrag", text="Danke.", html="<p>Danke.</p>")
+SENDER = "no-reply@verein.example"  # MailSenderAddress's default, as the local stack resolves it
+
+
+def send_email(sender: str = SENDER, **destination: list[str]) -> dict[str, Any]:
+    params = SesMailSender(None, sender).request(MAIL)
+    if destination:
+        params["Destination"] = destination
+    return params
+
+
+def sending(action: str, sender: str = SENDER, identity: str = SENDER) -> AuthRequest:
+    context = {"ses:FromAddress": (sender,), "ses:ApiVersion": ("2",)}
+    return AuthRequest(action, ses_identity_arn(identity), context)
+
+
+def test_the_change_stream_function_sends_from_the_sender_address_only(template, projector, keys):
+    assert resolve(template, {"Ref": "MailSenderAddress"}) == SENDER
+    assert not denied(projector, "sesv2", "SendEmail", send_email(), keys)
+    # Its domain's identity (when only the domain is verified) or a display name: the same.
+    assert projector.allows(sending("ses:SendEmail", identity="verein.example"))
+    assert not denied(projector, "sesv2", "SendEmail", send_email(f"Verein <{SENDER}>"), keys)
+    many = send_email(ToAddresses=["a@example.org"], BccAddresses=["b@example.org"])
+    assert not denied(projector, "sesv2", "SendEmail", many, keys)
+
+    for other in ("vorstand@verein.example", "No-Reply@verein.example", "no-reply@evil.example"):
+        assert denied(projector, "sesv2", "SendEmail", send_email(other), keys), other
+    assert not projector.allows(AuthRequest("ses:SendEmail", ses_identity_arn(SENDER)))
+    for action in ("ses:SendRawEmail", "ses:SendTemplatedEmail", "ses:SendBulkEmail"):
+        assert not projector.allows(sending(action)), action
+    elsewhere = (
+        f"arn:aws:ses:us-east-1:123456789012:identity/{SENDER}",
+        f"arn:aws:ses:eu-central-1:999999999999:identity/{SENDER}",
+        f"arn:aws:ses:eu-central-1:123456789012:configuration-set/{SENDER}",
+    )
+    for resource in elsewhere:
+        request = AuthRequest("ses:SendEmail", resource, {"ses:FromAddress": (SENDER,)})
+        assert not projector.allows(request), resource
+
+
+def test_no_other_function_may_send_mail(template, keys):
+    others = sorted(set(template.functions) - {"ChangeStreamFunction"})
+    assert others, "the template has other functions"
+    for name in others:
+        policy = FunctionPolicy.of(template, name)
+        assert denied(policy, "sesv2", "SendEmail", send_email(), keys), name
+        assert not policy.allows(sending("ses:SendRawEmail")), name
+        assert "MAIL_SENDER" not in template.functions[name].environment, name
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["PublicApiFunction", "MembershipIntakeFunction", "StaffApiFunction", "StaffWebFunction"],
+)
+def test_no_other_function_may_read_or_write_the_mail_ledger(template, keys, name):
+    policy = FunctionPolicy.of(template, name)
+    for operation, params in (
+        ("GetItem", {"TableName": VIEWS, "Key": LEDGER_KEY}),
+        ("PutItem", {"TableName": VIEWS, "Item": LEDGER_KEY}),
+        ("UpdateItem", {"TableName": VIEWS, "Key": LEDGER_KEY, "UpdateExpression": "REMOVE x"}),
+        ("DeleteItem", {"TableName": VIEWS, "Key": LEDGER_KEY}),
+    ):
+        assert denied(policy, "dynamodb", operation, params, keys), operation
 
 
 # --- The claim-key secret -------------------------------------------------------------------

@@ -526,6 +526,13 @@ NO_RESOURCE_LEVEL_PERMISSION = {
     "xray:PutTelemetryRecords",
 }
 
+#: Actions a statement may grant on resources the stack does not own, each only when a
+#: ``StringEquals`` condition pins the given key to one of the template's parameters, and only
+#: in the stack's own account and region. SES identities (the sender's address or domain) are
+#: verified outside the stack: the resource names any identity of the account, the condition
+#: the one From address (test_iam_policy.py decides the requests themselves).
+OUTSIDE_THE_STACK = {"ses:SendEmail": "ses:FromAddress"}
+
 _LAMBDA_BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 _XRAY = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
 #: The AWS managed policies attached, by role. SAM adds the Lambda ones: logs for every function
@@ -582,8 +589,25 @@ def names_a_stack_resource(value: Any, resources: dict[str, Any]) -> bool:
     return False
 
 
+def pinned_outside_the_stack(
+    statement: dict[str, Any], actions: list[str], resource: Any, parameters: dict[str, Any]
+) -> bool:
+    """Whether ``OUTSIDE_THE_STACK`` allows these actions on ``resource`` (see there)."""
+    text = resource.get("Fn::Sub") if isinstance(resource, dict) else None
+    if not isinstance(text, str) or ":${AWS::Region}:${AWS::AccountId}:" not in text:
+        return False
+    equals = statement.get("Condition", {}).get("StringEquals", {})
+    pins = [equals.get(OUTSIDE_THE_STACK.get(action, "")) for action in actions]
+    return all(
+        isinstance(pin, dict) and set(pin) == {"Ref"} and pin["Ref"] in parameters for pin in pins
+    )
+
+
 def statement_problems(
-    where: str, statement: dict[str, Any], resources: dict[str, Any]
+    where: str,
+    statement: dict[str, Any],
+    resources: dict[str, Any],
+    parameters: dict[str, Any] | None = None,
 ) -> list[str]:
     if statement.get("Effect") != "Allow":
         return []
@@ -600,7 +624,9 @@ def statement_problems(
         if resource == "*":
             if not set(actions) <= NO_RESOURCE_LEVEL_PERMISSION:
                 problems.append(f"{where}: Resource '*' for {actions}")
-        elif not names_a_stack_resource(resource, resources):
+        elif not names_a_stack_resource(resource, resources) and not pinned_outside_the_stack(
+            statement, actions, resource, parameters or {}
+        ):
             problems.append(f"{where}: {resource} is not a resource of this stack")
     return problems
 
@@ -635,7 +661,9 @@ def privilege_problems(translated: dict[str, Any]) -> list[str]:
     problems = [
         problem
         for where, statement in inline_statements(translated)
-        for problem in statement_problems(where, statement, resources)
+        for problem in statement_problems(
+            where, statement, resources, translated.get("Parameters", {})
+        )
     ]
     if (managed := managed_policies(translated)) != EXPECTED_MANAGED_POLICIES:
         problems.append(f"managed policies {managed}, expected {EXPECTED_MANAGED_POLICIES}")
@@ -671,6 +699,17 @@ def _add_sam_policy_template(sam: dict[str, Any]) -> None:
 
 
 TABLE = {"Fn::GetAtt": ["EventStoreTable", "Arn"]}
+SES_IDENTITIES = {
+    "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
+}
+FROM_THE_SENDER = {"StringEquals": {"ses:FromAddress": {"Ref": "MailSenderAddress"}}}
+
+
+def _send_mail(
+    action: str = "ses:SendEmail", resource: Any = SES_IDENTITIES, **condition: Any
+) -> Callable[[dict[str, Any]], None]:
+    statement = {"Effect": "Allow", "Action": action, "Resource": resource, **condition}
+    return _add_statement(statement)
 
 
 @pytest.mark.parametrize(
@@ -709,11 +748,29 @@ TABLE = {"Fn::GetAtt": ["EventStoreTable", "Arn"]}
         ),
         (_add_managed_policy, "AmazonDynamoDBFullAccess"),
         (_add_sam_policy_template, "not a resource of this stack"),
+        # Mail: outside the stack only pinned to the sender address, and in the stack's account.
+        (_send_mail(), "not a resource of this stack"),
+        (
+            _send_mail(Condition={"StringEquals": {"ses:FromAddress": "any@verein.example"}}),
+            "not a resource of this stack",
+        ),
+        (
+            _send_mail(
+                resource={"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:1:identity/*"},
+                Condition=FROM_THE_SENDER,
+            ),
+            "not a resource of this stack",
+        ),
+        (_send_mail("ses:SendRawEmail", Condition=FROM_THE_SENDER), "not a resource of this stack"),
     ],
 )
 def test_a_broader_right_is_reported(sam, change, reported):
     problems = privilege_problems(broken(sam, change))
     assert any(reported in p for p in problems), problems
+
+
+def test_mail_may_be_sent_outside_the_stack_when_pinned_to_the_sender_address(sam):
+    assert privilege_problems(broken(sam, _send_mail(Condition=FROM_THE_SENDER))) == []
 
 
 def test_an_allowlisted_action_may_have_resource_star(sam):

@@ -376,13 +376,17 @@ def projector_rows(endpoint: str, template_env: dict[str, str]) -> tuple[dict[st
     """What the change-stream function spends per command, metered around its dispatcher."""
     try:
         from verein.bootstrap import Adapters  # noqa: PLC0415 - reads the environment set here
+        from verein.mail.memory import InMemoryMailSender  # noqa: PLC0415
         from verein.membership.domain_events import (  # noqa: PLC0415
             MemberNoteAdded,
             MembershipApplied,
         )
 
         with environment({**aws_environment(endpoint), **template_env}):
-            adapters = Adapters.from_environment()  # as the change-stream function builds them
+            # As the change-stream function builds them, but mail goes nowhere (no SES here):
+            # the rows count what projecting and the mail ledger cost, not sending.
+            settings = Adapters.from_environment().settings
+            adapters = Adapters(settings, mail_sender=InMemoryMailSender())
             table = adapters.settings.event_store_table
             store = DynamoDBEventStore(adapters.dynamodb, table, adapters.mapper)
             meter = Meter()

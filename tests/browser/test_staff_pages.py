@@ -231,3 +231,46 @@ def test_an_unknown_person_is_a_page_in_the_staff_layout(
     expect(page.get_by_role("button", name=TEXTS[language]["sign_out"])).to_be_visible()
     no_horizontal_overflow(page)
     screenshot(page, "person-not-found")
+
+
+@pytest.mark.parametrize(("size", "language"), [("desktop", "de"), ("phone", "en")])
+def test_deciding_applications_on_the_person_page(
+    new_page: NewPage, screenshot: Screenshot, stack: LocalStack, staff_email, size, language
+):
+    tag = uuid.uuid4().hex[:6]
+    names = {"approve": f"Anna Annahme {tag}", "reject": f"Rudi Ablehnung {tag}"}
+    with httpx.Client(base_url=stack.base_url, timeout=30) as client:
+        for n, name in enumerate(names.values()):
+            body = {**JSON_APPLICATION, "name": name, "email": f"d{n}-{tag}@example.org"}
+            assert client.post("/membership/applications", json=body).status_code == 202
+    assert stack.wait_for_projections(20)
+    words = {
+        "de": ("Antrag annehmen", "Antrag ablehnen", "Grund der Ablehnung", "Mitglied Nr."),
+        "en": (
+            "Approve the application",
+            "Reject the application",
+            "Reason for rejecting",
+            "member no.",
+        ),
+    }[language]
+    approve, reject, reason, number = words
+    page = new_page(size, language)
+    sign_in(page, staff_email, language)
+    page.get_by_role("link", name=names["approve"]).click()
+    screenshot(page, "open-application")
+    page.get_by_role("button", name=approve).click()
+    expect(page.get_by_role("status")).to_be_visible()
+    expect(page.locator("ol.timeline li").first).to_contain_text(number)
+    expect(page.get_by_role("button", name=approve)).to_have_count(0)
+    no_horizontal_overflow(page)
+    screenshot(page, "approved")
+
+    page.goto(f"/control/members?lang={language}")
+    page.get_by_role("link", name=names["reject"]).click()
+    page.get_by_role("button", name=reject).click()  # without a reason
+    expect(page.get_by_role("alert")).to_be_focused()
+    screenshot(page, "reject-without-reason")
+    page.get_by_label(reason).fill("Kein Sitz im Stadtgebiet")
+    page.get_by_role("button", name=reject).click()
+    expect(page.locator("ol.timeline li").first).to_contain_text("Kein Sitz im Stadtgebiet")
+    screenshot(page, "rejected")

@@ -468,3 +468,12 @@ def test_read_all_gives_the_part_of_a_stream_before_a_gap(aws):
     )
     (stream,) = store.read_all()
     assert [e.payload.text for e in stream.events] == ["a", "b"]
+
+
+def test_the_holder_of_a_claim_is_told_with_its_fingerprint_and_a_free_claim_is_none(store):
+    store.append("s#1", 0, notes("a"), claims=[Claim("idem", "k", fingerprint="f1")])
+    held = store.claim_holder(Claim("idem", "k", fingerprint="f1"))
+    assert held is not None and (held.owner_stream_id, held.owner_fingerprint) == ("s#1", "f1")
+    assert held.same_request
+    assert not store.claim_holder(Claim("idem", "k", fingerprint="f2")).same_request
+    assert store.claim_holder(Claim("idem", "free")) is None

@@ -251,3 +251,33 @@ def test_the_stack_can_run_on_another_dynamodb_endpoint(aws, tmp_path):
     assert {i["stream_id"]["S"] for i in stored if i["item_kind"]["S"] == "commit"} == {
         f"member#{member_id}"
     }
+
+
+def test_concurrent_approvals_over_http_get_distinct_numbers_without_gaps(stack):
+    """Several execution environments of the staff function approve at once (real HTTP, the
+    local stack's worker processes): every member gets a number, 1..N, none twice; a second
+    approval of the same application is refused."""
+    count = 10
+    with httpx.Client(base_url=stack.base_url, timeout=60) as client:
+        ids = [
+            client.post(
+                "/membership/applications",
+                json={**JSON_APPLICATION, "email": f"race-{n}@example.org"},
+            ).json()["application_id"]
+            for n in range(count)
+        ]
+    headers = staff(stack)
+    replies = race(
+        count * 2,  # each application twice, at once
+        lambda client, i: client.post(
+            f"{stack.base_url}/staff/members/{ids[i % count]}/approve", headers=headers
+        ),
+    )
+    approved = [r.json() for r in replies if r.status_code == 200]
+    assert sorted(r.status_code for r in replies) == [200] * count + [409] * count
+    assert sorted(a["member_number"] for a in approved) == list(range(1, count + 1))
+    assert {a["member_id"] for a in approved} == set(ids)
+    assert stack.wait_for_projections(10)
+    with httpx.Client(base_url=stack.base_url, timeout=60) as client:
+        listed = client.get("/staff/members?status=active&limit=100", headers=headers).json()
+    assert sorted(m["member_number"] for m in listed["members"]) == list(range(1, count + 1))

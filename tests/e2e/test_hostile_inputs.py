@@ -106,6 +106,27 @@ BODY_PROFILES: dict[str, BodyProfile] = {
         text_fields={"text": 2000},
         form=True,
     ),
+    # Decisions, on the module's member, which is approved already: every probe is refused.
+    "POST /staff/members/{member_id}/approve": BodyProfile(valid=lambda _: {}, text_fields={}),
+    "POST /staff/members/{member_id}/reject": BodyProfile(
+        valid=lambda unique: {"reason": f"Grund ({unique})"}, text_fields={"reason": 2000}
+    ),
+    "POST /staff/members/{member_id}/withdraw": BodyProfile(
+        valid=lambda unique: {"reason": f"Grund ({unique})"}, text_fields={"reason": 2000}
+    ),
+    "POST /control/members/{member_id}/approve": BodyProfile(
+        valid=lambda unique: {"form_id": unique, "csrf": CSRF[0]}, text_fields={}, form=True
+    ),
+    "POST /control/members/{member_id}/reject": BodyProfile(
+        valid=lambda unique: {"reason": f"Grund ({unique})", "form_id": unique, "csrf": CSRF[0]},
+        text_fields={"reason": 2000},
+        form=True,
+    ),
+    "POST /control/members/{member_id}/withdraw": BodyProfile(
+        valid=lambda unique: {"withdraw_reason": "x", "form_id": unique, "csrf": CSRF[0]},
+        text_fields={"withdraw_reason": 2000},
+        form=True,
+    ),
     # A token that is not the session's: every probe must be refused, and the session used by
     # the other cases must live on.
     "POST /control/sign-out": BodyProfile(
@@ -213,7 +234,7 @@ def universal_probes(valid: Callable[[str], dict[str, Any]]) -> list[Probe]:
 def field_probes(profile: BodyProfile) -> list[Probe]:
     valid = profile.valid
     probes: list[Probe] = []
-    first_text = next(iter(profile.text_fields))
+    first_text = next(iter(profile.text_fields), None)
     for name, limit in profile.text_fields.items():
         probes.append(
             Probe(f"{name}-as-list", _json(lambda u, n=name: {**valid(u), n: ["a"]}), JSON)
@@ -236,12 +257,12 @@ def field_probes(profile: BodyProfile) -> list[Probe]:
         )
     probes.append(
         Probe(
-            f"{first_text}-10-MB",
-            _json(lambda u: {**valid(u), first_text: MARK * TEN_MB}),
+            f"{first_text or 'comment'}-10-MB",
+            _json(lambda u: {**valid(u), first_text or "comment": MARK * TEN_MB}),
             JSON,
             statuses=frozenset({413}),
             media=(PROBLEM_JSON,),
-            echo_limit=profile.text_fields[first_text],
+            echo_limit=profile.text_fields.get(first_text or ""),
         )
     )
     for name in profile.bool_fields:
@@ -276,7 +297,7 @@ def field_probes(profile: BodyProfile) -> list[Probe]:
 def form_probes(profile: BodyProfile) -> list[Probe]:
     """What a browser (or a script pretending to be one) can post to an HTML form."""
     valid = profile.valid
-    first_text = next(iter(profile.text_fields))
+    first_text = next(iter(profile.text_fields), "comment")
 
     def form(u: str, **changes: str) -> dict[str, str]:
         return {**_as_form(valid(u)), **changes}
@@ -311,7 +332,7 @@ def form_probes(profile: BodyProfile) -> list[Probe]:
             FORM,
             statuses=frozenset({413}),
             media=(HTML, PROBLEM_JSON),
-            echo_limit=profile.text_fields[first_text],
+            echo_limit=profile.text_fields.get(first_text),
         ),
     ]
     for name, limit in profile.text_fields.items():
@@ -480,11 +501,16 @@ def session_of(stack: LocalStack) -> StaffSession:
 
 @pytest.fixture(scope="module")
 def member_id(stack: LocalStack, client: httpx.Client) -> str:
-    """A real member, so that staff routes with a member id get past "not found"."""
+    """A real member, so that staff routes with a member id get past "not found". Approved
+    already: a decision route would otherwise take any body it ignores (approving needs none)
+    as a decision, while on a decided application every probe must change nothing."""
     reply = client.post("/membership/applications", json=_application(uuid.uuid4().hex))
     assert reply.status_code == 202, reply.text
+    member = str(reply.json()["application_id"])
+    approved = client.post(f"/staff/members/{member}/approve", headers=bearer(stack))
+    assert approved.status_code == 200, approved.text
     assert stack.wait_for_projections(10)
-    return str(reply.json()["application_id"])
+    return member
 
 
 def fill_path(route: Route, member_id: str, override: str | None = None) -> str:

@@ -209,3 +209,25 @@ def test_batches_read_ahead_and_writes_behind_their_back_still_give_the_exact_vi
 
 def stream_of(store, stream_id):
     return RecordedStream(stream_id, tuple(store.load(stream_id)))
+
+
+def test_decisions_move_the_summary_to_its_status_list_with_the_member_number():
+    from verein.membership.commands import RejectApplication  # noqa: PLC0415
+    from verein.membership.numbers import MemberNumbers  # noqa: PLC0415
+    from verein.membership.usecases import approve_application, reject_application  # noqa: PLC0415
+
+    store = InMemoryEventStore(MAPPER)
+    approved, rejected = (
+        apply_for_membership(store, KEYS, application(n), CONTEXT).application_id for n in (1, 2)
+    )
+    approve_application(store, KEYS, MemberNumbers(store), approved, CONTEXT)
+    reject_application(store, KEYS, rejected, RejectApplication(reason="Satzung"), CONTEXT)
+    views = InMemoryMemberViews()
+    projector = MemberDirectoryProjector(store, views)
+    for item in store.appended:
+        projector.apply(MAPPER.recorded_events(item))
+    (active,) = views.by_status("active").members
+    assert (active.member_id, active.member_number, active.position) == (approved, 1, 2)
+    assert active.decided_at is not None
+    assert [s.member_id for s in views.by_status("rejected").members] == [rejected]
+    assert views.by_status("applied").members == []

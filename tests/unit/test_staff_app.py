@@ -319,7 +319,7 @@ def test_a_person_page_shows_summary_and_timeline_with_staff_by_email(app):
     assert "Applicant (web form)" in page.text
     form = {"csrf": page.hidden("csrf"), "form_id": page.hidden("form_id"), "text": "Rückruf <b>"}
     after = browser.post(f"/control/members/{member_id}/notes", {**form, "lang": "en"})
-    assert after.url == f"/control/members/{member_id}?lang=en&noted=1"
+    assert after.url == f"/control/members/{member_id}?lang=en&done=noted"
     assert "The note is saved." in after.text
     assert "Rückruf &lt;b&gt;" in after.text  # escaped, never markup
     assert STAFF in after.text.split('id="history"')[1]
@@ -438,3 +438,56 @@ def test_the_web_client_is_found_by_name_across_pages_of_clients(monkeypatch):
         assert found == wanted["UserPoolClient"]["ClientId"]
         with pytest.raises(LookupError, match="no-such-client"):
             find_client_id(cognito, pool, "no-such-client")
+
+
+# --- deciding applications on the person's page ---------------------------------------------
+
+
+def decision_form(page, action: str, **fields: str) -> dict[str, str]:
+    return {"csrf": page.hidden("csrf"), "form_id": page.hidden("form_id"), **fields}
+
+
+def test_approving_on_the_page_makes_a_member_with_a_number_once(app):
+    member_id = app.apply(name="Erika Mustermann")
+    browser, _ = signed_in(app)
+    page = browser.get(f"/control/members/{member_id}?lang=en")
+    assert "Approve the application" in page.text
+    form = decision_form(page, "approve", lang="en")
+    done = browser.post(f"/control/members/{member_id}/approve", form)
+    assert done.url.endswith("&done=approved") and "The application is approved." in done.text
+    assert "member no. 1" in done.text and "Approve the application" not in done.text
+    again = browser.post(f"/control/members/{member_id}/approve", form)  # resent form
+    assert again.status == 200 and len(app.adapters.event_store.load(f"member#{member_id}")) == 2
+    other = app.apply(name="Max Müller", email="max@example.org")
+    page = browser.get(f"/control/members/{other}")
+    browser.post(f"/control/members/{other}/approve", decision_form(page, "approve"))
+    assert "Mitglied Nr. 2" in browser.get(f"/control/members/{other}").text
+
+
+def test_rejecting_needs_a_reason_and_tells_it_in_the_timeline(app):
+    member_id = app.apply()
+    browser, _ = signed_in(app)
+    page = browser.get(f"/control/members/{member_id}")
+    empty = browser.post(f"/control/members/{member_id}/reject", decision_form(page, "reject"))
+    assert empty.status == 422 and 'href="#reason"' in empty.text
+    form = decision_form(page, "reject", reason="Kein Sitz in der Stadt")
+    done = browser.post(f"/control/members/{member_id}/reject", form)
+    assert "Der Antrag ist abgelehnt." in done.text and "Kein Sitz in der Stadt" in done.text
+    assert app.browser().post_json("/membership/applications", {**JSON_APPLICATION}).status == 202
+
+
+def test_a_decision_taken_meanwhile_elsewhere_is_explained_not_repeated(app):
+    member_id = app.apply()
+    browser, _ = signed_in(app)
+    stale = browser.get(f"/control/members/{member_id}?lang=en")  # still offers decisions
+    withdrawn = browser.post(
+        f"/control/members/{member_id}/withdraw", decision_form(stale, "withdraw", lang="en")
+    )
+    assert "The withdrawal is recorded." in withdrawn.text
+    page = browser.request(  # a second tab's form, with another form id
+        "POST",
+        f"/control/members/{member_id}/approve",
+        {"csrf": stale.hidden("csrf"), "form_id": "other-tab", "lang": "en"},
+    )
+    assert page.status == 409 and "This application was withdrawn." in page.text
+    assert len(app.adapters.event_store.load(f"member#{member_id}")) == 2

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 
 from verein.eventstore.port import (
     Claim,
+    ClaimTaken,
     ConcurrencyError,
     EventStore,
     RecordedStream,
@@ -82,6 +83,9 @@ class HeadCachingEventStore:
 
     def claim_owner(self, claim: Claim) -> str | None:
         return self._store.claim_owner(claim)
+
+    def claim_holder(self, claim: Claim) -> ClaimTaken | None:
+        return self._store.claim_holder(claim)
 
     def read_all(self, segment: int = 0, total_segments: int = 1) -> Iterator[RecordedStream]:
         # Not cached, and not used to fill the cache: a rebuild reads every stream once, and

@@ -171,6 +171,12 @@ class DynamoDBEventStore:
         held = self._claim_item(claim)
         return str(held["owner_stream_id"]) if held else None
 
+    def claim_holder(self, claim: Claim) -> ClaimTaken | None:
+        held = self._claim_item(claim)
+        if not held:
+            return None
+        return ClaimTaken(claim, str(held["owner_stream_id"]), held.get("fingerprint"))
+
     def read_all(self, segment: int = 0, total_segments: int = 1) -> Iterator[RecordedStream]:
         check_segment(segment, total_segments)
         return self._read_segment(segment, total_segments)

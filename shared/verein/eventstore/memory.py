@@ -92,6 +92,11 @@ class InMemoryEventStore:
             taken = self._claims.get(claim.claim_id)
         return taken[0] if taken else None
 
+    def claim_holder(self, claim: Claim) -> ClaimTaken | None:
+        with self._lock:
+            taken = self._claims.get(claim.claim_id)
+        return ClaimTaken(claim, *taken) if taken else None
+
     def read_all(self, segment: int = 0, total_segments: int = 1) -> Iterator[RecordedStream]:
         """Streams split into segments by a stable hash of their id (CRC-32), as of the call."""
         check_segment(segment, total_segments)

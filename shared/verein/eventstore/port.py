@@ -173,6 +173,12 @@ class EventStore(Protocol):
         """The stream that holds ``claim``, if any."""
         ...
 
+    def claim_holder(self, claim: Claim) -> ClaimTaken | None:
+        """What an append taking ``claim`` now would fail with (who holds it, with which
+        fingerprint), or None if it is free: lets a use case tell a retried request from a
+        different one before deciding (a decision may refuse a retry for its own reasons)."""
+        ...
+
     def read_all(self, segment: int = 0, total_segments: int = 1) -> Iterator[RecordedStream]:
         """Every stream of the store with its domain events, for rebuilding views.
 

@@ -60,6 +60,7 @@ def execute(
     *,
     subject_id: str | None = None,
     claims: Sequence[Claim] = (),
+    release: Sequence[Claim] = (),
     new_stream: bool = False,
     max_attempts: int = 6,
     sleep: Callable[[float], None] = time.sleep,
@@ -68,9 +69,12 @@ def execute(
 
     On ``ConcurrencyError`` the command is decided again on fresh state, up to ``max_attempts``
     times with jittered exponential backoff; then ``CommandConflict``. ``ClaimTaken`` and
-    ``DomainRuleViolated`` pass through to the caller. ``new_stream`` says the caller just made
-    up the stream id (a fresh uuid), so the command never reads the head: it costs one write
-    request and no read, and if the id is taken after all it fails with ``CommandConflict``.
+    ``DomainRuleViolated`` pass through to the caller. ``claims`` are taken and ``release``
+    claims given up in the same write as the domain events, whatever the decision emits (the
+    caller names them for the decision it expects; a rule that refuses writes nothing).
+    ``new_stream`` says the caller just made up the stream id (a fresh uuid), so the command
+    never reads the head: it costs one write request and no read, and if the id is taken
+    after all it fails with ``CommandConflict``.
     """
     for attempt in range(max_attempts):
         if new_stream:
@@ -88,6 +92,7 @@ def execute(
                 [NewEvent(e, context.metadata(subject_id)) for e in new_events],
                 snapshot=Snapshot(decider.state_schema, new_state.model_dump_json()),
                 claims=claims,
+                release=release,
             )
         except ConcurrencyError:
             if new_stream:

@@ -23,3 +23,8 @@ def idempotency_claim(scope: str, key: str, request: BaseModel, keyed_hash: Keye
         keyed_hash.digest("idempotency", f"{scope}:{key}"),
         fingerprint=keyed_hash.digest("request", request.model_dump_json()),
     )
+
+
+def member_number_claim(number: int) -> Claim:
+    """A member number belongs to one membership, for good (never released, never reused)."""
+    return Claim("member-number", str(number))

@@ -32,4 +32,35 @@ class AddMemberNote(BaseModel):
     text: str
 
 
-MembershipCommand = ApplyForMembership | AddMemberNote
+class ApproveApplication(BaseModel):
+    """Staff approve an open application: the applicant becomes a member with this number
+    (drawn by ``membership.numbers``, taken as a claim with the approval)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    member_number: int
+
+
+class RejectApplication(BaseModel):
+    """Staff reject an open application, saying why (the applicant is told)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: str
+
+
+class WithdrawApplication(BaseModel):
+    """The applicant takes the application back (recorded by staff on the applicant's word)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: str | None = None
+
+
+MembershipCommand = (
+    ApplyForMembership
+    | AddMemberNote
+    | ApproveApplication
+    | RejectApplication
+    | WithdrawApplication
+)

@@ -47,6 +47,35 @@ class MemberNoteAdded(DomainEvent):
     text: str = Field(json_schema_extra=PERSONAL)
 
 
+class MembershipApproved(DomainEvent):
+    """Staff approved the application: the applicant is a member with this number from now on.
+    Numbers are unique, never reused and without gaps (``membership.numbers``)."""
+
+    event_type = "MembershipApproved"
+    schema_version = 1
+
+    member_number: int
+
+
+class ApplicationRejected(DomainEvent):
+    """Staff rejected the application; the e-mail address may apply again."""
+
+    event_type = "ApplicationRejected"
+    schema_version = 1
+
+    reason: str = Field(json_schema_extra=PERSONAL)
+    """Written to the applicant: may name them or their company."""
+
+
+class ApplicationWithdrawn(DomainEvent):
+    """The applicant took the application back; the e-mail address may apply again."""
+
+    event_type = "ApplicationWithdrawn"
+    schema_version = 1
+
+    reason: str | None = Field(default=None, json_schema_extra=PERSONAL)
+
+
 def _applied_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     # Schema 1 did not record which text was consented to; no guess is better than a wrong one.
     return {**data, "consent_version": None}
@@ -55,5 +84,11 @@ def _applied_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
 UPCASTERS: Mapping[tuple[str, int], Upcaster] = {("MembershipApplied", 1): _applied_v1_to_v2}
 """Stored data of older schema versions -> the next version (``EventRegistry``)."""
 
-DOMAIN_EVENTS: tuple[type[DomainEvent], ...] = (MembershipApplied, MemberNoteAdded)
+DOMAIN_EVENTS: tuple[type[DomainEvent], ...] = (
+    MembershipApplied,
+    MemberNoteAdded,
+    MembershipApproved,
+    ApplicationRejected,
+    ApplicationWithdrawn,
+)
 """Every domain event a membership stream holds (the decider must evolve each of them)."""

@@ -11,13 +11,18 @@ from typing import TYPE_CHECKING, Protocol
 from verein.membership.domain_events import DOMAIN_EVENTS
 
 if TYPE_CHECKING:  # types only: the API functions import this module and build no projector
+    from verein.changes.dispatcher import CommitHandler
     from verein.changes.projection import Projection
     from verein.eventstore import EventStore
     from verein.kernel.keyed_hash import KeyedHash
+    from verein.mail.ledger import MailLedger
+    from verein.mail.port import MailSender
     from verein.membership.intake import ApplicationIntake
+    from verein.membership.numbers import MemberNumbers
     from verein.membership.views.store import MemberViews
+    from verein.settings import Settings
 
-__all__ = ["DOMAIN_EVENTS", "MembershipPorts", "projections"]
+__all__ = ["DOMAIN_EVENTS", "MailerPorts", "MembershipPorts", "projections", "reactors"]
 
 
 class MembershipPorts(Protocol):
@@ -35,8 +40,38 @@ class MembershipPorts(Protocol):
     @property
     def application_intake(self) -> ApplicationIntake: ...
 
+    @property
+    def member_numbers(self) -> MemberNumbers: ...
+
 
 def projections(ports: MembershipPorts) -> tuple[Projection, ...]:
     from verein.membership.views.projector import MemberDirectoryProjector  # noqa: PLC0415
 
     return (MemberDirectoryProjector(ports.event_store, ports.member_views),)
+
+
+class MailerPorts(Protocol):
+    """What membership's reactors are built from (the change-stream function's adapters)."""
+
+    @property
+    def event_store(self) -> EventStore: ...
+
+    @property
+    def mail_sender(self) -> MailSender: ...
+
+    @property
+    def mail_ledger(self) -> MailLedger: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+
+def reactors(ports: MailerPorts) -> tuple[CommitHandler, ...]:
+    """What membership does on the change stream besides its views: the mails. Never part of
+    ``projections``, so ``membership views verify|rebuild`` sends nothing."""
+    from verein.membership.mailer import MembershipMailer  # noqa: PLC0415
+
+    mailer = MembershipMailer(
+        ports.event_store, ports.mail_sender, ports.mail_ledger, ports.settings.association
+    )
+    return (mailer,)

@@ -85,6 +85,9 @@ ol.timeline .meta{color:#505050;font-size:.9rem}
 .note-text{white-space:pre-wrap;overflow-wrap:anywhere;margin:.25rem 0}
 .notice{border-left:5px solid #0b7a3e;padding:.5rem 1rem;background:#eef7f1}
 .pager{display:flex;gap:1rem;margin-top:1rem}
+form.decision{border-top:1px solid #ddd;padding:.5rem 0 1rem}
+form.decision button.secondary{margin-top:1rem}
+button.danger{background:#a00000}
 @media (max-width:40rem){
 table.members thead{position:absolute;left:-999rem}
 table.members tr{display:block;border-bottom:1px solid #ccc;padding:.5rem 0}

@@ -9,10 +9,17 @@ from pydantic import BaseModel
 
 from verein.eventstore import RecordedEvent
 from verein.membership import streams
-from verein.membership.domain_events import MemberNoteAdded, MembershipApplied, MembershipType
+from verein.membership.domain_events import (
+    ApplicationRejected,
+    ApplicationWithdrawn,
+    MemberNoteAdded,
+    MembershipApplied,
+    MembershipApproved,
+    MembershipType,
+)
 
-ListedStatus = Literal["applied"]
-"""The statuses the directory lists (the membership lifecycle adds the others)."""
+ListedStatus = Literal["applied", "active", "rejected", "withdrawn"]
+"""The statuses the directory lists."""
 
 
 class MemberSummary(BaseModel):
@@ -28,6 +35,10 @@ class MemberSummary(BaseModel):
     consent_version: str | None = None
     """The consent text agreed to (None: applied before it was recorded)."""
     note_count: int = 0
+    member_number: int | None = None
+    """Given with the approval."""
+    decided_at: datetime | None = None
+    """When the application was approved, rejected or withdrawn."""
     position: int
     """Version of the last domain event applied: makes redelivered changes no-ops."""
 
@@ -49,8 +60,14 @@ def apply(summary: MemberSummary | None, recorded: RecordedEvent) -> MemberSumma
         )
     if summary is None:
         return None
+    update: dict[str, object] = {"position": recorded.version}
     if isinstance(payload, MemberNoteAdded):
-        return summary.model_copy(
-            update={"note_count": summary.note_count + 1, "position": recorded.version}
-        )
-    return summary.model_copy(update={"position": recorded.version})
+        update["note_count"] = summary.note_count + 1
+    elif isinstance(payload, MembershipApproved):
+        update |= {"status": "active", "member_number": payload.member_number}
+    elif isinstance(payload, ApplicationRejected | ApplicationWithdrawn):
+        update["status"] = "rejected" if isinstance(payload, ApplicationRejected) else "withdrawn"
+    if "status" in update:
+        update["decided_at"] = recorded.metadata.occurred_at
+    # Any other domain event (none yet) moves only the position.
+    return summary.model_copy(update=update)

@@ -6,6 +6,7 @@ as a timeline, adding a note. Served by the staff web function behind the sessio
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,15 +20,30 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import ValidationError
 
 from verein.eventstore import CommandContext, RecordedEvent
-from verein.membership.commands import AddMemberNote
-from verein.membership.domain_events import MemberNoteAdded, MembershipApplied
+from verein.kernel.errors import DomainRuleViolated
+from verein.membership.commands import AddMemberNote, RejectApplication, WithdrawApplication
+from verein.membership.decider import Membership, membership_decider
+from verein.membership.domain_events import (
+    ApplicationRejected,
+    ApplicationWithdrawn,
+    MemberNoteAdded,
+    MembershipApplied,
+    MembershipApproved,
+)
 from verein.membership.feature import MembershipPorts
-from verein.membership.usecases import IdempotencyKeyReused, add_member_note, member_history
+from verein.membership.usecases import (
+    IdempotencyKeyReused,
+    add_member_note,
+    approve_application,
+    member_history,
+    reject_application,
+    withdraw_application,
+)
 from verein.membership.views.store import InvalidCursor, MemberPage
 from verein.membership.views.summary import ListedStatus
 from verein.membership.web.messages import MESSAGES
 from verein.membership.web.reference import reference
-from verein.membership.web.staff import NoteRequest
+from verein.membership.web.staff import NoteRequest, RejectionRequest, WithdrawalRequest
 from verein.staff_app.guard import current_session
 from verein.staff_app.pages import StaffPages
 from verein.staff_app.sessions import SessionStore
@@ -123,8 +139,12 @@ class TimelineEntry:
 
 
 @router.get(f"{LIST}/<member_id>", summary="A person and their history")
-def member_page(member_id: MemberId, noted: Text = None) -> Response[str]:
-    return _member_page(member_id, noted=noted == "1")
+def member_page(member_id: MemberId, done: Text = None) -> Response[str]:
+    return _member_page(member_id, done=done if done in DONE else None)
+
+
+DONE = ("noted", "approved", "rejected", "withdrawn")
+"""What a form just did, shown once after its redirect (Post/Redirect/Get)."""
 
 
 @router.post(f"{LIST}/<member_id>/notes", summary="Add a note (form)")
@@ -154,16 +174,119 @@ def add_note(member_id: MemberId) -> Response[str]:
     except IdempotencyKeyReused:
         errors = [FieldError("text", MESSAGES.translate("control.form_reused", language))]
         return _member_page(member_id, values=values, errors=errors)
-    location = f"{_member_href(member_id, language)}&noted=1#history"
+    return _done(member_id, "noted", language)
+
+
+def _done(member_id: str, what: str, language: Language) -> Response[str]:
+    location = f"{_member_href(member_id, language)}&done={what}#top"
     return Response(303, "text/html; charset=utf-8", "", headers={"Location": location})
+
+
+@router.post(f"{LIST}/<member_id>/approve", summary="Approve the application (form)")
+def approve(member_id: MemberId) -> Response[str]:
+    values = form_values(router)
+    ports = _ports()
+    return _decide(
+        member_id,
+        "approved",
+        values,
+        lambda context, key: approve_application(
+            ports.event_store,
+            ports.keyed_hash,
+            ports.member_numbers,
+            member_id,
+            context,
+            idempotency_key=key,
+        ),
+    )
+
+
+@router.post(f"{LIST}/<member_id>/reject", summary="Reject the application (form)")
+def reject(member_id: MemberId) -> Response[str]:
+    values = form_values(router)
+    language = request_language(router, values.get("lang"))
+    try:
+        reason = RejectionRequest.model_validate({"reason": values.get("reason", "")}).reason
+    except ValidationError as error:
+        errors = translate_errors(error.errors(), language, MESSAGES)
+        return _member_page(member_id, values=values, errors=errors)
+    ports = _ports()
+    return _decide(
+        member_id,
+        "rejected",
+        values,
+        lambda context, key: reject_application(
+            ports.event_store,
+            ports.keyed_hash,
+            member_id,
+            RejectApplication(reason=reason),
+            context,
+            idempotency_key=key,
+        ),
+    )
+
+
+@router.post(f"{LIST}/<member_id>/withdraw", summary="Record a withdrawal (form)")
+def withdraw(member_id: MemberId) -> Response[str]:
+    values = form_values(router)
+    language = request_language(router, values.get("lang"))
+    try:
+        sent = {"reason": values.get("withdraw_reason") or None}
+        reason = WithdrawalRequest.model_validate(sent).reason
+    except ValidationError as error:
+        errors = [
+            FieldError("withdraw_reason", e.message)
+            for e in translate_errors(error.errors(), language, MESSAGES)
+        ]
+        return _member_page(member_id, values=values, errors=errors)
+    ports = _ports()
+    return _decide(
+        member_id,
+        "withdrawn",
+        values,
+        lambda context, key: withdraw_application(
+            ports.event_store,
+            ports.keyed_hash,
+            member_id,
+            WithdrawApplication(reason=reason),
+            context,
+            idempotency_key=key,
+        ),
+    )
+
+
+def _decide(
+    member_id: str,
+    what: str,
+    values: dict[str, str],
+    run: Callable[[CommandContext, str | None], object],
+) -> Response[str]:
+    """Run a decision from a form: the form's id makes a resent form decide once; a rule it
+    breaks (decided meanwhile by someone else) shows the page with the rule's words."""
+    language = request_language(router, values.get("lang"))
+    staff = current_session(router).staff
+    context = CommandContext(correlation_id=logger.get_correlation_id() or "", actor=staff.actor)
+    key = f"{what}:{values['form_id']}" if values.get("form_id") else None
+    try:
+        run(context, key)
+    except DomainRuleViolated as refused:
+        if refused.status == 404:
+            return _member_page(member_id)
+        message = MESSAGES.translate(refused.code, language)
+        return _member_page(member_id, values=values, errors=[FieldError("", message)], status=409)
+    except IdempotencyKeyReused:
+        message = MESSAGES.translate("control.form_reused", language)
+        return _member_page(member_id, values=values, errors=[FieldError("", message)], status=409)
+    return _done(member_id, what, language)
 
 
 def _member_page(
     member_id: str,
     *,
-    noted: bool = False,
+    done: str | None = None,
     values: dict[str, str] | None = None,
     errors: list[FieldError] | None = None,
+    status: int = 422,
 ) -> Response[str]:
     language = request_language(router, (values or {}).get("lang"))
     history = member_history(_ports().event_store, member_id)
@@ -178,19 +301,24 @@ def _member_page(
     summary = _ports().member_views.get(member_id)
     first = history[0].payload
     name = summary.applicant_name if summary else _name(first)
+    # The decisions offered follow the stream itself, not the view (which may lag behind).
+    state = membership_decider.fold(Membership(), [e.payload for e in history])
     return PAGES.render(
         router,
         "membership/member.html",
         name,
-        status=422 if errors else 200,
+        status=status if errors else 200,
         summary=summary,
+        state=state,
         reference=reference(member_id),
         timeline=list(reversed(_timeline(history, language))),
-        noted=noted,
+        done=done,
         errors=errors or [],
+        by_field={e.field: e.message for e in reversed(errors or [])},
         values=values or {},
         form_id=uuid.uuid4().hex,
         action=f"{LIST}/{member_id}/notes",
+        decide_base=f"{LIST}/{member_id}",
         back_href=f"{LIST}?lang={language}",
     )
 
@@ -219,14 +347,20 @@ def _timeline(history: list[RecordedEvent], language: Language) -> list[Timeline
 
 
 def _entry(recorded: RecordedEvent, who: str, language: Language) -> TimelineEntry:
-    payload = recorded.payload
-    at = recorded.metadata.occurred_at
+    payload, at = recorded.payload, recorded.metadata.occurred_at
+
+    def text(key: str, **values: str) -> str:
+        return MESSAGES.translate(f"control.event.{key}", language, **values)
+
     if isinstance(payload, MembershipApplied):
         kind = MESSAGES.translate(f"membership_type.{payload.membership_type}", language)
-        what = MESSAGES.translate("control.event.applied", language, membership_type=kind)
-        return TimelineEntry(at, who, what)
+        return TimelineEntry(at, who, text("applied", membership_type=kind))
     if isinstance(payload, MemberNoteAdded):
-        return TimelineEntry(
-            at, who, MESSAGES.translate("control.event.note", language), payload.text
-        )
+        return TimelineEntry(at, who, text("note"), payload.text)
+    if isinstance(payload, MembershipApproved):
+        return TimelineEntry(at, who, text("approved", member_number=str(payload.member_number)))
+    if isinstance(payload, ApplicationRejected):
+        return TimelineEntry(at, who, text("rejected"), payload.reason)
+    if isinstance(payload, ApplicationWithdrawn):
+        return TimelineEntry(at, who, text("withdrawn"), payload.reason)
     return TimelineEntry(at, who, payload.event_type)  # a domain event this page does not know yet

@@ -108,6 +108,30 @@ MESSAGES = COMMON.merged(
                 "de": "Ohne Einwilligung können wir den Antrag nicht bearbeiten.",
                 "en": "We cannot process the application without consent.",
             },
+            "membership.not_open.active": {
+                "de": "Über diesen Antrag ist schon entschieden: die Person ist Mitglied.",
+                "en": "This application was decided already: the person is a member.",
+            },
+            "membership.not_open.rejected": {
+                "de": "Über diesen Antrag ist schon entschieden: er wurde abgelehnt.",
+                "en": "This application was decided already: it was rejected.",
+            },
+            "membership.not_open.withdrawn": {
+                "de": "Dieser Antrag wurde zurückgezogen.",
+                "en": "This application was withdrawn.",
+            },
+            "membership.reason_required": {
+                "de": "Bitte geben Sie einen Grund an.",
+                "en": "Please give a reason.",
+            },
+            "membership.invalid_member_number": {
+                "de": "Diese Mitgliedsnummer ist ungültig.",
+                "en": "This member number is not valid.",
+            },
+            "error.reason.missing": {
+                "de": "Bitte geben Sie einen Grund an.",
+                "en": "Please give a reason.",
+            },
             # --- staff pages (membership/web/control.py) ---
             "control.applications": {
                 "de": "Anträge und Mitglieder",
@@ -169,6 +193,52 @@ MESSAGES = COMMON.merged(
                 "en": "Applied for membership ({membership_type})",
             },
             "control.event.note": {"de": "Notiz", "en": "Note"},
+            "control.event.approved": {
+                "de": "Antrag angenommen: Mitglied Nr. {member_number}",
+                "en": "Application approved: member no. {member_number}",
+            },
+            "control.event.rejected": {"de": "Antrag abgelehnt", "en": "Application rejected"},
+            "control.event.withdrawn": {
+                "de": "Antrag zurückgezogen",
+                "en": "Application withdrawn",
+            },
+            "control.status.active": {"de": "Mitglied", "en": "Member"},
+            "control.status.rejected": {"de": "Abgelehnt", "en": "Rejected"},
+            "control.status.withdrawn": {"de": "Zurückgezogen", "en": "Withdrawn"},
+            "control.column.member_number": {"de": "Mitgliedsnummer", "en": "Member number"},
+            "control.decide": {"de": "Über den Antrag entscheiden", "en": "Decide the application"},
+            "control.approve": {"de": "Antrag annehmen", "en": "Approve the application"},
+            "control.approve_hint": {
+                "de": "Die Person wird Mitglied und erhält die nächste Mitgliedsnummer.",
+                "en": "The person becomes a member with the next member number.",
+            },
+            "control.field.reason": {"de": "Grund der Ablehnung", "en": "Reason for rejecting"},
+            "control.reason_hint": {
+                "de": "Wird der antragstellenden Person mitgeteilt.",
+                "en": "The applicant is told this.",
+            },
+            "control.reject": {"de": "Antrag ablehnen", "en": "Reject the application"},
+            "control.field.withdraw_reason": {
+                "de": "Anmerkung zum Rückzug (optional)",
+                "en": "Note on the withdrawal (optional)",
+            },
+            "control.withdraw": {
+                "de": "Rückzug des Antrags vermerken",
+                "en": "Record that the application was withdrawn",
+            },
+            "control.done.noted": {"de": "Die Notiz ist gespeichert.", "en": "The note is saved."},
+            "control.done.approved": {
+                "de": "Der Antrag ist angenommen.",
+                "en": "The application is approved.",
+            },
+            "control.done.rejected": {
+                "de": "Der Antrag ist abgelehnt.",
+                "en": "The application is rejected.",
+            },
+            "control.done.withdrawn": {
+                "de": "Der Rückzug ist vermerkt.",
+                "en": "The withdrawal is recorded.",
+            },
             "control.add_note": {"de": "Notiz hinzufügen", "en": "Add a note"},
             "control.field.text": {"de": "Notiz", "en": "Note"},
             "control.note_hint": {
@@ -176,7 +246,6 @@ MESSAGES = COMMON.merged(
                 "en": "Seen by staff only; at most 2,000 characters.",
             },
             "control.save_note": {"de": "Notiz speichern", "en": "Save note"},
-            "control.noted": {"de": "Die Notiz ist gespeichert.", "en": "The note is saved."},
             "control.form_reused": {
                 "de": "Dieses Formular wurde schon mit einem anderen Text gesendet. Bitte laden "
                 "Sie die Seite neu.",

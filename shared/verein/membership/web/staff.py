@@ -15,9 +15,17 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel, ConfigDict, Field
 
 from verein.eventstore import CommandContext
-from verein.membership.commands import AddMemberNote
+from verein.membership.commands import AddMemberNote, RejectApplication, WithdrawApplication
 from verein.membership.feature import MembershipPorts
-from verein.membership.usecases import IdempotencyKeyReused, add_member_note, member_history
+from verein.membership.usecases import (
+    Decided,
+    IdempotencyKeyReused,
+    add_member_note,
+    approve_application,
+    member_history,
+    reject_application,
+    withdraw_application,
+)
 from verein.membership.views.store import InvalidCursor
 from verein.membership.views.summary import ListedStatus, MemberSummary
 from verein.membership.web.messages import MESSAGES
@@ -177,6 +185,110 @@ def add_note(
         member_id=member_id, version=added.version, already_received=added.already_received
     )
     return Response(202, "application/json", receipt.model_dump(mode="json"))
+
+
+class RejectionRequest(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    reason: MultiLineText = Field(min_length=1, max_length=2000)
+    """Told to the applicant."""
+
+
+class WithdrawalRequest(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    reason: MultiLineText | None = Field(default=None, max_length=2000)
+
+
+class DecisionReceipt(BaseModel):
+    member_id: str
+    decision: str
+    """``approved``, ``rejected`` or ``withdrawn``."""
+    member_number: int | None
+    """The member number an approval gave."""
+    version: int | None
+    """The decision's version in the member's stream; None for a repeated idempotency key."""
+    already_received: bool
+
+
+IdempotencyKey = Annotated[str | None, Header(alias="idempotency-key", max_length=100)]
+DECISION_ERRORS = problems(400, 401, 403, 404, 409, 413, 415, 422, 500)
+
+
+def _receipt(member_id: str, decision: str, decided: Decided) -> Response[Any]:
+    receipt = DecisionReceipt(
+        member_id=member_id,
+        decision=decision,
+        member_number=decided.member_number,
+        version=decided.version,
+        already_received=decided.already_received,
+    )
+    return Response(200, "application/json", receipt.model_dump(mode="json"))
+
+
+def _decision_responses(what: str) -> dict[int, Any]:
+    ok = {"description": what, "content": {"application/json": {"model": DecisionReceipt}}}
+    return {200: ok, **DECISION_ERRORS}
+
+
+@router.post(
+    "/staff/members/<member_id>/approve",
+    summary="Approve an open application: the applicant becomes a member with the next number",
+    responses=_decision_responses("Approved (or approved before under this key)"),
+)
+def approve(member_id: MemberId, idempotency_key: IdempotencyKey = None) -> Response[Any]:
+    ports = _ports()
+    decided = approve_application(
+        ports.event_store,
+        ports.keyed_hash,
+        ports.member_numbers,
+        member_id,
+        _staff_context(),
+        idempotency_key=idempotency_key,
+    )
+    return _receipt(member_id, "approved", decided)
+
+
+@router.post(
+    "/staff/members/<member_id>/reject",
+    summary="Reject an open application, with the reason the applicant is told",
+    responses=_decision_responses("Rejected (or rejected before under this key)"),
+)
+def reject(
+    member_id: MemberId,
+    request: Annotated[RejectionRequest, Body()],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[Any]:
+    decided = reject_application(
+        _ports().event_store,
+        _ports().keyed_hash,
+        member_id,
+        RejectApplication(reason=request.reason),
+        _staff_context(),
+        idempotency_key=idempotency_key,
+    )
+    return _receipt(member_id, "rejected", decided)
+
+
+@router.post(
+    "/staff/members/<member_id>/withdraw",
+    summary="Record that the applicant withdrew the application",
+    responses=_decision_responses("Withdrawn (or withdrawn before under this key)"),
+)
+def withdraw(
+    member_id: MemberId,
+    request: Annotated[WithdrawalRequest, Body()],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[Any]:
+    decided = withdraw_application(
+        _ports().event_store,
+        _ports().keyed_hash,
+        member_id,
+        WithdrawApplication(reason=request.reason),
+        _staff_context(),
+        idempotency_key=idempotency_key,
+    )
+    return _receipt(member_id, "withdrawn", decided)
 
 
 @router.exception_handler(IdempotencyKeyReused)
