@@ -14,7 +14,8 @@ A staff token comes from, in this order:
 
 The applicant's address is at Amazon SES's mailbox simulator (``success+...``): mail sent to
 it is accepted and dropped, so a smoke run never mails a person nor hurts the sender's
-reputation. Its application stays in the register as an applicant named "Smoke Test".
+reputation. Its application stays in the register as "Smoke Test", withdrawn (so its address
+may apply again, and no member number is used up).
 """
 
 from __future__ import annotations
@@ -118,12 +119,23 @@ def membership_flow(smoke: Smoke) -> None:
         kinds = [entry["event_type"] for entry in reply.json()["history"]]
         expect(kinds == ["MembershipApplied", "MemberNoteAdded"], f"the history, not {kinds}")
 
+    def withdrawn() -> None:
+        # Withdrawn, not approved: a smoke run must not take a member number (never reused).
+        path = f"/staff/members/{member['id']}/withdraw"
+        body = {"reason": "Smoke test"}
+        first = http.post(path, json=body, headers=staff)
+        expect(first.status_code == 200, "the application is withdrawn", first)
+        expect(first.json().get("decision") == "withdrawn", "as a withdrawal", first)
+        again = http.post(path, json=body, headers=staff)
+        expect(again.status_code == 409, "a closed application cannot be decided again", again)
+
     smoke.step("membership: the form is served", form)
     smoke.step("membership: apply", apply)
     smoke.step("staff: no token, no access", refused_without_token)
     smoke.step("staff: the application is seen", seen_by_staff)
     smoke.step("staff: add a note, retry it", note)
     smoke.step("staff: the history has both", history)
+    smoke.step("staff: withdraw it, and not twice", withdrawn)
 
 
 def staff_app_flow(smoke: Smoke) -> None:

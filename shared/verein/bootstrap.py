@@ -200,10 +200,10 @@ class Adapters:
 
     @cached_property
     def mail_ledger(self) -> MailLedger:
-        """Which mails were sent (``mail#<event_id>`` items in the views table)."""
+        """Which mails were sent (``mail#<event_id>`` items in the event-store table)."""
         from verein.mail.ledger import DynamoDBMailLedger  # noqa: PLC0415
 
-        return DynamoDBMailLedger(self.dynamodb, self.settings.views_table)
+        return DynamoDBMailLedger(self.dynamodb, self.settings.event_store_table)
 
     @cached_property
     def projections(self) -> tuple[Projection, ...]:

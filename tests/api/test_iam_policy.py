@@ -462,7 +462,7 @@ def start_building(aws) -> None:
 CONTROL = {"pk": s("views#control"), "sk": s("membership.directory")}
 G2_MEMBER = f"g2#{MEMBER}"
 LEDGER_ENTRY = f"mail#{uuid.UUID(int=2)}"
-LEDGER_KEY = {"pk": s(LEDGER_ENTRY), "sk": s("ledger")}
+LEDGER_KEY = {"stream_id": s(LEDGER_ENTRY), "version": {"N": "0"}}
 
 
 def switch_generations(table: str = VIEWS) -> tuple[str, dict[str, Any]]:
@@ -720,7 +720,7 @@ HOSTILE_TO_THE_PROJECTOR = {
             }
         },
     ),
-    # The mail ledger's rights (mail#* in the views table) reach no neighbour.
+    # The mail ledger's rights (mail#* in the event-store table) reach no neighbour.
     "delete a member commit": ("DeleteItem", {"TableName": EVENT_STORE, "Key": key(MEMBER)}),
     "update a member commit": (
         "UpdateItem",
@@ -752,26 +752,27 @@ HOSTILE_TO_THE_PROJECTOR = {
         },
     ),
     "delete the control item": ("DeleteItem", {"TableName": VIEWS, "Key": CONTROL}),
-    "put a mail item into the event store": (
+    "put a member commit": ("PutItem", {"TableName": EVENT_STORE, "Item": item(MEMBER)}),
+    "put a ledger entry into the views": (
         "PutItem",
-        {"TableName": EVENT_STORE, "Item": item(LEDGER_ENTRY)},
+        {"TableName": VIEWS, "Item": {"pk": s(LEDGER_ENTRY), "sk": s("ledger")}},
     ),
     "write a neighbour of the ledger": (
         "PutItem",
-        {"TableName": VIEWS, "Item": {"pk": s("mailbox#x"), "sk": s("ledger")}},
+        {"TableName": EVENT_STORE, "Item": {"stream_id": s("mailbox#x"), "version": {"N": "0"}}},
     ),
     "delete a neighbour of the ledger": (
         "DeleteItem",
-        {"TableName": VIEWS, "Key": {"pk": s("mail"), "sk": s("ledger")}},
+        {"TableName": EVENT_STORE, "Key": {"stream_id": s("mail"), "version": {"N": "0"}}},
     ),
     "take a ledger entry and get the old one back": (
         "PutItem",
-        {"TableName": VIEWS, "Item": LEDGER_KEY, "ReturnValues": "ALL_OLD"},
+        {"TableName": EVENT_STORE, "Item": LEDGER_KEY, "ReturnValues": "ALL_OLD"},
     ),
     "mark a ledger entry and read it back": (
         "UpdateItem",
         {
-            "TableName": VIEWS,
+            "TableName": EVENT_STORE,
             "Key": LEDGER_KEY,
             "UpdateExpression": "SET updated_at = :t",
             "ExpressionAttributeValues": {":t": s("2026-01-01")},
@@ -780,22 +781,22 @@ HOSTILE_TO_THE_PROJECTOR = {
     ),
     "release a ledger entry and read it back": (
         "DeleteItem",
-        {"TableName": VIEWS, "Key": LEDGER_KEY, "ReturnValues": "ALL_OLD"},
+        {"TableName": EVENT_STORE, "Key": LEDGER_KEY, "ReturnValues": "ALL_OLD"},
     ),
-    "query the ledger": ("Query", query(VIEWS, "pk", LEDGER_ENTRY)),
+    "query the ledger": ("Query", query(EVENT_STORE, "stream_id", LEDGER_ENTRY)),
     "batch-read ledger entries": (
         "BatchGetItem",
-        {"RequestItems": {VIEWS: {"Keys": [LEDGER_KEY]}}},
+        {"RequestItems": {EVENT_STORE: {"Keys": [LEDGER_KEY]}}},
     ),
     "batch-delete ledger entries": (
         "BatchWriteItem",
-        {"RequestItems": {VIEWS: [{"DeleteRequest": {"Key": LEDGER_KEY}}]}},
+        {"RequestItems": {EVENT_STORE: [{"DeleteRequest": {"Key": LEDGER_KEY}}]}},
     ),
     "update a ledger entry and a member summary at once": (
         "TransactWriteItems",
         {
             "TransactItems": [
-                {"Put": {"TableName": VIEWS, "Item": LEDGER_KEY}},
+                {"Put": {"TableName": EVENT_STORE, "Item": LEDGER_KEY}},
                 {"Delete": {"TableName": VIEWS, "Key": {"pk": s(MEMBER), "sk": s("summary")}}},
             ]
         },
@@ -910,10 +911,13 @@ def test_no_other_function_may_send_mail(template, keys):
 def test_no_other_function_may_read_or_write_the_mail_ledger(template, keys, name):
     policy = FunctionPolicy.of(template, name)
     for operation, params in (
-        ("GetItem", {"TableName": VIEWS, "Key": LEDGER_KEY}),
-        ("PutItem", {"TableName": VIEWS, "Item": LEDGER_KEY}),
-        ("UpdateItem", {"TableName": VIEWS, "Key": LEDGER_KEY, "UpdateExpression": "REMOVE x"}),
-        ("DeleteItem", {"TableName": VIEWS, "Key": LEDGER_KEY}),
+        ("GetItem", {"TableName": EVENT_STORE, "Key": LEDGER_KEY}),
+        ("PutItem", {"TableName": EVENT_STORE, "Item": LEDGER_KEY}),
+        (
+            "UpdateItem",
+            {"TableName": EVENT_STORE, "Key": LEDGER_KEY, "UpdateExpression": "REMOVE x"},
+        ),
+        ("DeleteItem", {"TableName": EVENT_STORE, "Key": LEDGER_KEY}),
     ):
         assert denied(policy, "dynamodb", operation, params, keys), operation
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.samples import MAPPER, application
 from verein.eventstore import CommandContext
-from verein.eventstore.memory import InMemoryEventStore
+from verein.eventstore.dynamodb import DynamoDBEventStore
 from verein.kernel.keyed_hash import KeyedHash
 from verein.mail.ledger import (
     DynamoDBMailLedger,
@@ -26,8 +26,6 @@ from verein.mail.message import Mail
 from verein.mail.once import Outcome, send_once
 from verein.mail.port import MailNotSent
 from verein.membership.usecases import apply_for_membership
-from verein.membership.views.projector import MemberDirectoryProjector
-from verein.membership.views.store import DynamoDBMemberViews
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 KEY = "0b5c2f7e-1d1f-4b8e-9a51-3f3c1f0d9a11"
@@ -48,7 +46,7 @@ def ledger(request) -> Iterator[MailLedger]:
         yield InMemoryMailLedger(clock=Clock())
         return
     aws = request.getfixturevalue("aws")
-    yield DynamoDBMailLedger(aws.dynamodb, aws.views_table, clock=Clock())
+    yield DynamoDBMailLedger(aws.dynamodb, aws.event_store_table, clock=Clock())
 
 
 def test_a_key_is_taken_once_and_then_tells_its_state(ledger):
@@ -123,34 +121,36 @@ def test_send_once_through_the_ledger(ledger):
 # --- The table: where the entries live -----------------------------------------------------
 
 
-def test_entries_are_mail_items_beside_the_views_and_leave_the_views_alone(aws):
-    ledger = DynamoDBMailLedger(aws.dynamodb, aws.views_table, clock=Clock())
-    views = DynamoDBMemberViews(aws.dynamodb, aws.views_table)
-    store = InMemoryEventStore(MAPPER)
+def test_entries_are_mail_items_beside_the_commits_and_no_stream_sees_them(aws):
+    ledger = DynamoDBMailLedger(aws.dynamodb, aws.event_store_table, clock=Clock())
+    store = DynamoDBEventStore(aws.dynamodb, aws.event_store_table, MAPPER)
     context = CommandContext(correlation_id="c", actor="public")
     received = apply_for_membership(store, KeyedHash(b"k" * 32), application(), context)
-    for stream in store.read_all():
-        MemberDirectoryProjector(store, views).apply(stream.events)
 
     ledger.take(KEY)
     ledger.mark_sent(KEY, "m-1")
     item = aws.dynamodb.get_item(
-        TableName=aws.views_table, Key={"pk": {"S": f"mail#{KEY}"}, "sk": {"S": "ledger"}}
+        TableName=aws.event_store_table,
+        Key={"stream_id": {"S": f"mail#{KEY}"}, "version": {"N": "0"}},
     )["Item"]
-    assert set(item) == {"pk", "sk", "state", "message_id", "updated_at"}
-    assert (item["state"], item["message_id"]) == ({"S": "sent"}, {"S": "m-1"})
+    assert set(item) == {"stream_id", "version", "item_kind", "state", "message_id", "updated_at"}
+    assert (item["item_kind"], item["state"], item["message_id"]) == (
+        {"S": "mail"},
+        {"S": "sent"},
+        {"S": "m-1"},
+    )
     assert datetime.fromisoformat(item["updated_at"]["S"]) > T0
 
-    # Not listed with the members: it has no index keys.
-    assert [m.member_id for m in views.by_status("applied").members] == [received.application_id]
-    scanned = aws.dynamodb.scan(TableName=aws.views_table)["Items"]
-    assert {i["pk"]["S"].split("#")[0] for i in scanned} == {"member", "mail"}
+    # Rebuilding reads commits only: the ledger is no stream, and the member's is untouched.
+    streams = list(store.read_all())
+    assert [s.stream_id for s in streams] == [f"member#{received.application_id}"]
+    assert store.head(f"mail#{KEY}").version == 0
 
 
 def test_a_key_released_between_a_failed_take_and_its_read_is_taken_again(aws):
     """The table adapter reads an entry separately after a failed take (IAM cannot restrict
     reading it through the failed write); if it is gone by then, it takes it after all."""
-    ledger = DynamoDBMailLedger(aws.dynamodb, aws.views_table, clock=Clock())
+    ledger = DynamoDBMailLedger(aws.dynamodb, aws.event_store_table, clock=Clock())
     ledger.take(KEY)
     reads = 0
     entry = ledger.entry
@@ -168,7 +168,7 @@ def test_a_key_released_between_a_failed_take_and_its_read_is_taken_again(aws):
 
 
 def test_a_key_that_keeps_changing_is_reported_not_spun_on(aws):
-    ledger = DynamoDBMailLedger(aws.dynamodb, aws.views_table, clock=Clock())
+    ledger = DynamoDBMailLedger(aws.dynamodb, aws.event_store_table, clock=Clock())
     ledger.take(KEY)
     ledger.entry = lambda key: None  # type: ignore[method-assign]  # always gone when read
     with pytest.raises(LedgerChanged):

@@ -281,3 +281,42 @@ def test_concurrent_approvals_over_http_get_distinct_numbers_without_gaps(stack)
     with httpx.Client(base_url=stack.base_url, timeout=60) as client:
         listed = client.get("/staff/members?status=active&limit=100", headers=headers).json()
     assert sorted(m["member_number"] for m in listed["members"]) == list(range(1, count + 1))
+
+
+def test_decided_applications_look_the_same_after_a_restart_and_after_a_views_rebuild(tmp_path):
+    """Every view is built only from domain events: the lists by status (with the member
+    numbers) equal before a restart, after it, and after one that rebuilds the views."""
+    data_dir = tmp_path / "data"
+
+    def lists(client: httpx.Client, stack: LocalStack) -> dict[str, list[tuple]]:
+        assert stack.wait_for_projections(20)
+        found = {}
+        for status in ("applied", "active", "rejected", "withdrawn"):
+            page = client.get(f"/staff/members?status={status}", headers=staff(stack)).json()
+            found[status] = sorted(
+                (m["member_id"], m["member_number"], m["note_count"], m["position"])
+                for m in page["members"]
+            )
+        return found
+
+    with start(data_dir) as stack, httpx.Client(base_url=stack.base_url, timeout=30) as client:
+        ids = [
+            client.post(
+                "/membership/applications", json={**JSON_APPLICATION, "email": f"v{n}@example.org"}
+            ).json()["application_id"]
+            for n in range(4)
+        ]
+        headers = staff(stack)
+        client.post(f"/staff/members/{ids[0]}/approve", headers=headers)
+        client.post(f"/staff/members/{ids[1]}/approve", headers=headers)
+        client.post(f"/staff/members/{ids[2]}/reject", json={"reason": "Satzung"}, headers=headers)
+        client.post(f"/staff/members/{ids[1]}/notes", json={"text": "Willkommen"}, headers=headers)
+        before = lists(client, stack)
+    assert sorted(n for _, n, _, _ in before["active"]) == [1, 2]
+    assert len(before["applied"]) == len(before["rejected"]) == 1
+
+    with start(data_dir) as stack, httpx.Client(base_url=stack.base_url, timeout=30) as client:
+        assert lists(client, stack) == before
+    rebuilding = LocalStack(data_dir=data_dir, port=0, rebuild_views=True)
+    with rebuilding as stack, httpx.Client(base_url=stack.base_url, timeout=30) as client:
+        assert lists(client, stack) == before

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 PREFIX = "mail#"
-SORT_KEY = "ledger"
+ITEM_KIND = "mail"
+"""Beside ``commit`` and ``claim`` in the event-store table (``verein.eventstore.mapper``)."""
 
 
 class MailState(StrEnum):
@@ -97,9 +98,13 @@ class InMemoryMailLedger:
 
 
 class DynamoDBMailLedger:
-    """Entries in the views table: ``pk = mail#<key>``, ``sk = ledger``; ``state``,
-    ``message_id``, ``updated_at``. IAM lets the change-stream function touch ``mail#*`` only,
-    and never read an item back through a write (no ``ReturnValues``)."""
+    """Entries in the event-store table, beside the commits that caused the mails:
+    ``stream_id = mail#<key>``, ``version = 0``, ``item_kind = mail``; ``state``,
+    ``message_id``, ``updated_at``. There, not with the views: the table is retained and
+    backed up, and the local stack journals it, so a restart that rebuilds the views does not
+    forget what was sent (and send it again). The change stream's filter passes commits only,
+    and ``read_all`` reads commits only. IAM lets the change-stream function touch ``mail#*``
+    only, and never read an item back through a write (no ``ReturnValues``)."""
 
     def __init__(
         self, client: DynamoDBClient, table_name: str, clock: Callable[[], datetime] = utc_now
@@ -109,18 +114,23 @@ class DynamoDBMailLedger:
         self._clock = clock
 
     def _key(self, key: str) -> Any:
-        return to_attribute_values({"pk": PREFIX + key, "sk": SORT_KEY})
+        return to_attribute_values({"stream_id": PREFIX + key, "version": 0})
 
     def take(self, key: str) -> MailState | None:
         from botocore.exceptions import ClientError  # noqa: PLC0415 - with the client only
 
-        item = {"pk": PREFIX + key, "sk": SORT_KEY, "state": MailState.SENDING.value}
+        item = {
+            "stream_id": PREFIX + key,
+            "version": 0,
+            "item_kind": ITEM_KIND,
+            "state": MailState.SENDING.value,
+        }
         for _ in range(3):
             try:
                 self._client.put_item(
                     TableName=self._table,
                     Item=to_attribute_values({**item, "updated_at": self._now()}),
-                    ConditionExpression="attribute_not_exists(pk)",
+                    ConditionExpression="attribute_not_exists(stream_id)",
                 )
                 return None
             except ClientError as error:

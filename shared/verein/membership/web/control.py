@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Protocol, cast, get_args
 from urllib.parse import urlencode
@@ -19,16 +17,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import ValidationError
 
-from verein.eventstore import CommandContext, RecordedEvent
+from verein.eventstore import CommandContext
 from verein.kernel.errors import DomainRuleViolated
 from verein.membership.commands import AddMemberNote, RejectApplication, WithdrawApplication
 from verein.membership.decider import Membership, membership_decider
 from verein.membership.domain_events import (
-    ApplicationRejected,
-    ApplicationWithdrawn,
-    MemberNoteAdded,
     MembershipApplied,
-    MembershipApproved,
 )
 from verein.membership.feature import MembershipPorts
 from verein.membership.usecases import (
@@ -44,6 +38,7 @@ from verein.membership.views.summary import ListedStatus
 from verein.membership.web.messages import MESSAGES
 from verein.membership.web.reference import reference
 from verein.membership.web.staff import NoteRequest, RejectionRequest, WithdrawalRequest
+from verein.membership.web.timeline import timeline
 from verein.staff_app.guard import current_session
 from verein.staff_app.pages import StaffPages
 from verein.staff_app.sessions import SessionStore
@@ -128,14 +123,6 @@ def _next_href(chosen: dict[str, str], cursor: str | None, language: Language) -
 
 
 # --- one person -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    who: str
-    what: str
-    text: str | None = None
 
 
 @router.get(f"{LIST}/<member_id>", summary="A person and their history")
@@ -311,7 +298,7 @@ def _member_page(
         summary=summary,
         state=state,
         reference=reference(member_id),
-        timeline=list(reversed(_timeline(history, language))),
+        timeline=list(reversed(timeline(history, _ports().session_store, language))),
         done=done,
         errors=errors or [],
         by_field={e.field: e.message for e in reversed(errors or [])},
@@ -325,42 +312,3 @@ def _member_page(
 
 def _name(payload: Any) -> str:
     return payload.applicant_name if isinstance(payload, MembershipApplied) else "?"
-
-
-def _timeline(history: list[RecordedEvent], language: Language) -> list[TimelineEntry]:
-    subjects = [
-        e.metadata.actor.removeprefix("staff:")
-        for e in history
-        if e.metadata.actor.startswith("staff:")
-    ]
-    staff = _ports().session_store.staff_by_subject(subjects) if subjects else {}
-
-    def who(actor: str) -> str:
-        if actor == "public":
-            return MESSAGES.translate("control.actor.public", language)
-        if actor.startswith("staff:"):
-            known = staff.get(actor.removeprefix("staff:"))
-            return known.email if known else MESSAGES.translate("control.actor.staff", language)
-        return actor
-
-    return [_entry(e, who(e.metadata.actor), language) for e in history]
-
-
-def _entry(recorded: RecordedEvent, who: str, language: Language) -> TimelineEntry:
-    payload, at = recorded.payload, recorded.metadata.occurred_at
-
-    def text(key: str, **values: str) -> str:
-        return MESSAGES.translate(f"control.event.{key}", language, **values)
-
-    if isinstance(payload, MembershipApplied):
-        kind = MESSAGES.translate(f"membership_type.{payload.membership_type}", language)
-        return TimelineEntry(at, who, text("applied", membership_type=kind))
-    if isinstance(payload, MemberNoteAdded):
-        return TimelineEntry(at, who, text("note"), payload.text)
-    if isinstance(payload, MembershipApproved):
-        return TimelineEntry(at, who, text("approved", member_number=str(payload.member_number)))
-    if isinstance(payload, ApplicationRejected):
-        return TimelineEntry(at, who, text("rejected"), payload.reason)
-    if isinstance(payload, ApplicationWithdrawn):
-        return TimelineEntry(at, who, text("withdrawn"), payload.reason)
-    return TimelineEntry(at, who, payload.event_type)  # a domain event this page does not know yet
