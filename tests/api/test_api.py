@@ -725,3 +725,19 @@ def test_a_rejection_without_reason_is_a_422_and_an_unknown_member_a_404(api):
     assert withdrawn.status == 200 and withdrawn.json()["decision"] == "withdrawn"
     again = api.post_json("/membership/applications", JSON_APPLICATION)  # the address is free
     assert again.status == 202
+
+
+def test_the_directory_downloads_as_csv_for_excel_with_the_filter_applied(api, aws):
+    api.post_json("/membership/applications", {**JSON_APPLICATION, "name": "Jörg Weiß"})
+    api.project(api.change_records(aws.event_store_table))
+    reply = api.staff_get("/staff/members.csv?status=applied")
+    assert reply.status == 200
+    assert reply.headers["content-type"] == "text/csv; charset=utf-8"
+    assert reply.headers["content-disposition"].startswith(
+        'attachment; filename="mitglieder-applied-'
+    )
+    assert reply.text.startswith("\ufeffMitgliedsnummer;Name;")
+    assert "Jörg Weiß" in reply.text
+    assert "Jörg Weiß" not in api.staff_get("/staff/members.csv?status=active").text
+    assert api.staff_get("/staff/members.csv?status=foo").status == 422
+    assert api.request("GET", "/staff/members.csv").status == 401

@@ -274,3 +274,21 @@ def test_deciding_applications_on_the_person_page(
     page.get_by_role("button", name=reject).click()
     expect(page.locator("ol.timeline li").first).to_contain_text("Kein Sitz im Stadtgebiet")
     screenshot(page, "rejected")
+
+
+def test_the_list_downloads_as_a_csv_file_for_excel(
+    new_page: NewPage, staff_email, applicants, tmp_path
+):
+    page = new_page("desktop", "de")
+    sign_in(page, staff_email, "de")
+    with page.expect_download() as started:
+        page.get_by_role("link", name=re.compile("CSV")).click()
+    download = started.value
+    assert download.suggested_filename.startswith("mitglieder-applied-")
+    assert download.suggested_filename.endswith(".csv")
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    text = saved.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeffMitgliedsnummer;Name;")
+    for name in applicants:
+        assert name in text

@@ -491,3 +491,16 @@ def test_a_decision_taken_meanwhile_elsewhere_is_explained_not_repeated(app):
     )
     assert page.status == 409 and "This application was withdrawn." in page.text
     assert len(app.adapters.event_store.load(f"member#{member_id}")) == 2
+
+
+def test_the_list_downloads_as_csv_with_its_filter_and_only_with_a_session(app):
+    app.apply(name="Jörg Weiß")
+    browser, page = signed_in(app)
+    link = re.search(r'<a href="([^"]+\.csv[^"]*)" download>', page.text)
+    assert link, "the list links its CSV"
+    download = browser.get(link.group(1).replace("&amp;", "&"))
+    assert download.status == 200
+    assert download.header("content-type") == "text/csv; charset=utf-8"
+    assert download.text.startswith("\ufeffMitgliedsnummer;") and "Jörg Weiß" in download.text
+    assert browser.get("/control/members.csv?status=foo").status == 422
+    assert app.browser().get("/control/members.csv", follow=False).status == 303

@@ -37,7 +37,12 @@ from verein.membership.views.store import InvalidCursor, MemberPage
 from verein.membership.views.summary import ListedStatus
 from verein.membership.web.messages import MESSAGES
 from verein.membership.web.reference import reference
-from verein.membership.web.staff import NoteRequest, RejectionRequest, WithdrawalRequest
+from verein.membership.web.staff import (
+    NoteRequest,
+    RejectionRequest,
+    WithdrawalRequest,
+    csv_response,
+)
 from verein.membership.web.timeline import timeline
 from verein.staff_app.guard import current_session
 from verein.staff_app.pages import StaffPages
@@ -109,7 +114,23 @@ def list_page(status: Text = None, order: Text = None, after: Text = None) -> Re
         ],
         next_href=_next_href(chosen, page.next_cursor, language) if not errors else None,
         first_href=f"{LIST}?{urlencode({**chosen, 'lang': language})}" if after else None,
+        csv_href=None if errors else f"{LIST}.csv?{urlencode({**chosen, 'lang': language})}",
     )
+
+
+@router.get(f"{LIST}.csv", summary="Applications and members by status as CSV for Excel")
+def list_csv(status: Text = None, order: Text = None) -> Response[str]:
+    """The list the page shows (same filter), whole, as a download; a bad filter is the page
+    with its message, as on the list itself."""
+    chosen = {"status": status or STATUSES[0], "order": order or ORDERS[0]}
+    if chosen["status"] not in STATUSES or chosen["order"] not in ORDERS:
+        return list_page(status, order)
+    from verein.membership.web import export  # noqa: PLC0415 - the csv module, for exports only
+
+    language = request_language(router)
+    views = _ports().member_views
+    members = export.all_members(views, chosen["status"], chosen["order"] == "newest")
+    return csv_response(export.directory_csv(members, language), chosen["status"])
 
 
 def _member_href(member_id: str, language: Language) -> str:

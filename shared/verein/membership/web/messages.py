@@ -132,6 +132,20 @@ MESSAGES = COMMON.merged(
                 "de": "Bitte geben Sie einen Grund an.",
                 "en": "Please give a reason.",
             },
+            # --- the directory as CSV (membership/web/export.py) ---
+            "export.member_number": {"de": "Mitgliedsnummer", "en": "Member number"},
+            "export.name": {"de": "Name", "en": "Name"},
+            "export.organisation": {"de": "Organisation", "en": "Organisation"},
+            "export.email": {"de": "E-Mail", "en": "E-mail"},
+            "export.type": {"de": "Art", "en": "Type"},
+            "export.status": {"de": "Status", "en": "Status"},
+            "export.applied_at": {"de": "Antrag vom", "en": "Applied on"},
+            "export.decided_at": {"de": "Entschieden am", "en": "Decided on"},
+            "export.reference": {"de": "Antragsnummer", "en": "Reference"},
+            "control.download_csv": {
+                "de": "Diese Liste als CSV (für Excel) herunterladen",
+                "en": "Download this list as CSV (for Excel)",
+            },
             # --- staff pages (membership/web/control.py) ---
             "control.applications": {
                 "de": "Anträge und Mitglieder",

@@ -5,7 +5,7 @@ API Gateway's JWT authorizer guards every route; the function admits the staff g
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, cast
 
 from aws_lambda_powertools import Logger
@@ -119,6 +119,38 @@ def list_members(
     page = _ports().member_views.by_status(status, limit, after, newest_first=order == "newest")
     return MemberList(
         status=status, count=len(page.members), members=page.members, next_cursor=page.next_cursor
+    )
+
+
+@router.get(
+    "/staff/members.csv",
+    summary="Members and applicants by status as CSV for Excel (UTF-8 with BOM, semicolons)",
+    responses={
+        200: {"description": "The whole list", "content": {"text/csv": {}}},
+        **problems(401, 403, 422, 500),
+    },
+)
+def export_members(
+    status: Annotated[ListedStatus, Query()] = "applied",
+    order: Annotated[ListOrder, Query()] = "oldest",
+) -> Response[str]:
+    from verein.membership.web import export  # noqa: PLC0415 - the csv module, for exports only
+
+    language = request_language(router)
+    members = export.all_members(_ports().member_views, status, newest_first=order == "newest")
+    return csv_response(export.directory_csv(members, language), status)
+
+
+def csv_response(body: str, status: str) -> Response[str]:
+    """A download named after the list and the day (UTC)."""
+    from verein.membership.web.export import file_name  # noqa: PLC0415
+
+    name = file_name(status, datetime.now(UTC).date().isoformat())
+    return Response(
+        200,
+        "text/csv; charset=utf-8",
+        body,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
