@@ -10,7 +10,6 @@ reactor (``membership.mailer``) sends at most once.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from verein.membership.mail_texts import MAIL_TEXTS
 from verein.membership.web.reference import reference
 from verein.settings import Association
 from verein.web.i18n import Language
+from verein.web.pages import jinja_environment
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -104,26 +104,6 @@ def _particulars(payload: DomainEvent, applied: MembershipApplied) -> dict[str, 
     return {}
 
 
-@cache
 def _environment() -> Environment:
-    # Imported with the first mail (tens of milliseconds), as pages do (verein.web.pages). Not
-    # the pages' environment: that escapes every template, and plain text must not be escaped
-    # (an "&" in a name would arrive as "&amp;"). HTML is escaped, by its file name.
-    from jinja2 import (  # noqa: PLC0415
-        Environment,
-        FileSystemLoader,
-        StrictUndefined,
-        select_autoescape,
-    )
-
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(
-            enabled_extensions=("html",), disabled_extensions=("txt",), default=True
-        ),
-        undefined=StrictUndefined,  # a misspelt variable fails a test, not a mail
-        auto_reload=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    # The pages' setup, but plain text unescaped: an "&" in a name must arrive as "&".
+    return jinja_environment((TEMPLATES,), text_too=True)

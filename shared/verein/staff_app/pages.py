@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -27,15 +26,12 @@ from verein.staff_app.messages import MESSAGES
 from verein.staff_app.sessions import SessionStore
 from verein.web.html import HTML, STAFF_STYLE
 from verein.web.i18n import Catalogue, Language
-from verein.web.pages import Link, Templates, message_page, switch_href
+from verein.web.pages import LOCAL_TIME, Link, Templates, message_page, switch_href
 from verein.web.requests import request_language
 from verein.web.resolver import WebResolver
 
 Section = Callable[[Language], Sequence[Link]]
 """A feature's entries in the staff navigation."""
-
-LOCAL_TIME = ZoneInfo("Europe/Berlin")
-"""Staff read times in the association's time (stored times are UTC)."""
 
 
 def local_time(moment: datetime, language: Language) -> str:

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from verein.settings import Association
 from verein.web.html import STYLE
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
 SHARED_TEMPLATES = Path(__file__).parent / "templates"
+LOCAL_TIME = ZoneInfo("Europe/Berlin")
+"""The association's time: what staff and members read (stored times are UTC)."""
 
 
 @dataclass(frozen=True)
@@ -85,22 +88,36 @@ def _other(language: Language) -> Language:
 
 @cache
 def _environment(folder: Path) -> Environment:
-    # Imported on the first page, not at cold start: the staff API renders no pages (yet), and
+    return jinja_environment((folder, SHARED_TEMPLATES))
+
+
+@cache
+def jinja_environment(folders: tuple[Path, ...], *, text_too: bool = False) -> Environment:
+    """The one way templates are set up. Pages escape every value in every template; with
+    ``text_too`` (mails) only ``.html`` templates are escaped, so that plain text keeps an
+    "&" as it is."""
+    # Imported on the first page, not at cold start: the staff API renders no pages, and
     # Jinja's import costs tens of milliseconds.
     from jinja2 import (  # noqa: PLC0415
         ChoiceLoader,
         Environment,
         FileSystemLoader,
         StrictUndefined,
+        select_autoescape,
     )
 
+    # Pages: every value, in every template, whatever its file name. Mails: all but ``.txt``.
+    unescaped = ("txt",) if text_too else ()
     return Environment(
-        loader=ChoiceLoader([FileSystemLoader(folder), FileSystemLoader(SHARED_TEMPLATES)]),
-        autoescape=True,  # every value, in every template, whatever its file name
-        undefined=StrictUndefined,  # a misspelt variable fails the test, not the page
+        loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
+        autoescape=select_autoescape(
+            enabled_extensions=(), disabled_extensions=unescaped, default=True
+        ),
+        undefined=StrictUndefined,  # a misspelt variable fails the test, not the page or mail
         auto_reload=False,  # templates do not change in a running function: no stat per page
         trim_blocks=True,
         lstrip_blocks=True,
+        keep_trailing_newline=text_too,  # a text mail ends with its line break
     )
 
 

@@ -211,56 +211,47 @@ def approve(member_id: MemberId) -> Response[str]:
 
 @router.post(f"{LIST}/<member_id>/reject", summary="Reject the application (form)")
 def reject(member_id: MemberId) -> Response[str]:
-    values = form_values(router)
-    language = request_language(router, values.get("lang"))
-    try:
-        reason = RejectionRequest.model_validate({"reason": values.get("reason", "")}).reason
-    except ValidationError as error:
-        errors = translate_errors(error.errors(), language, MESSAGES)
-        return _member_page(member_id, values=values, errors=errors)
-    ports = _ports()
-    return _decide(
-        member_id,
-        "rejected",
-        values,
-        lambda context, key: reject_application(
-            ports.event_store,
-            ports.keyed_hash,
-            member_id,
-            RejectApplication(reason=reason),
-            context,
-            idempotency_key=key,
-        ),
-    )
+    return _close(member_id, "rejected", "reason", RejectionRequest)
 
 
 @router.post(f"{LIST}/<member_id>/withdraw", summary="Record a withdrawal (form)")
 def withdraw(member_id: MemberId) -> Response[str]:
+    return _close(member_id, "withdrawn", "withdraw_reason", WithdrawalRequest)
+
+
+def _close(
+    member_id: str,
+    what: str,
+    field: str,
+    request: type[RejectionRequest] | type[WithdrawalRequest],
+) -> Response[str]:
+    """Reject or withdraw from its form: the reason (``field`` in the form) is checked as the
+    JSON API checks it, then the decision runs with the form's id as its key."""
     values = form_values(router)
     language = request_language(router, values.get("lang"))
     try:
-        sent = {"reason": values.get("withdraw_reason") or None}
-        reason = WithdrawalRequest.model_validate(sent).reason
+        # An empty optional reason is no reason; a required one is reported missing.
+        sent = values.get(field) or (None if request is WithdrawalRequest else "")
+        reason = request.model_validate({"reason": sent}).reason
     except ValidationError as error:
-        errors = [
-            FieldError("withdraw_reason", e.message)
-            for e in translate_errors(error.errors(), language, MESSAGES)
-        ]
-        return _member_page(member_id, values=values, errors=errors)
+        errors = translate_errors(error.errors(), language, MESSAGES)
+        moved = [FieldError(field, e.message) for e in errors]
+        return _member_page(member_id, values=values, errors=moved)
     ports = _ports()
-    return _decide(
-        member_id,
-        "withdrawn",
-        values,
-        lambda context, key: withdraw_application(
-            ports.event_store,
-            ports.keyed_hash,
-            member_id,
-            WithdrawApplication(reason=reason),
-            context,
-            idempotency_key=key,
-        ),
-    )
+
+    def run(context: CommandContext, key: str | None) -> object:
+        store, keys = ports.event_store, ports.keyed_hash
+        if request is RejectionRequest:
+            rejection = RejectApplication(reason=reason or "")
+            return reject_application(
+                store, keys, member_id, rejection, context, idempotency_key=key
+            )
+        withdrawal = WithdrawApplication(reason=reason)
+        return withdraw_application(
+            store, keys, member_id, withdrawal, context, idempotency_key=key
+        )
+
+    return _decide(member_id, what, values, run)
 
 
 def _decide(

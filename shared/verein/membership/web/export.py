@@ -12,16 +12,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from zoneinfo import ZoneInfo
 
 from verein.membership.views.store import MemberViews
 from verein.membership.views.summary import MemberSummary
 from verein.membership.web.messages import MESSAGES
 from verein.membership.web.reference import reference
 from verein.web.i18n import Language
+from verein.web.pages import LOCAL_TIME
 
 BOM = "\ufeff"
-LOCAL_TIME = ZoneInfo("Europe/Berlin")
 COLUMNS = (
     "member_number",
     "name",
