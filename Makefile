@@ -66,6 +66,7 @@ bench: setup
 	$(BIN)/python -m tests.benchmarks.event_store
 	$(BIN)/python -m tests.benchmarks.projection_latency
 	$(BIN)/python -m tests.benchmarks.views_rebuild
+	$(BIN)/python -m tests.benchmarks.directory
 	$(BIN)/python -m tests.benchmarks.local_startup
 	$(BIN)/python -m tests.benchmarks.cold_start
 

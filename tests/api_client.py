@@ -16,8 +16,10 @@ from urllib.parse import urlencode
 import boto3
 
 import functions.change_stream.app as change_stream
+import functions.member_self_service.app as member_self_service
 import functions.membership_intake.app as membership_intake
 import functions.public_api.app as public_api
+import functions.scheduled.app as scheduled
 import functions.staff_api.app as staff_api
 import functions.staff_web.app as staff_web
 from local_aws.functions import LambdaContext
@@ -34,6 +36,8 @@ MODULES = {
     "StaffApiFunction": staff_api,
     "StaffWebFunction": staff_web,
     "ChangeStreamFunction": change_stream,
+    "ScheduledFunction": scheduled,
+    "MemberSelfServiceFunction": member_self_service,
 }
 
 

@@ -105,6 +105,20 @@ def membership_flow(smoke: Smoke) -> None:
             expect(time.monotonic() < deadline, f"the views show it within {PROJECTION_WAIT_S}s")
             time.sleep(0.5)
 
+    def found_in_the_register() -> str:
+        # the by_name index (a GSI) is eventually consistent: wait for it as for the view
+        deadline = time.monotonic() + PROJECTION_WAIT_S
+        query = {"q": f"SMOKE GMBH {smoke.run_id}", "status": "applied"}  # case ignored
+        while True:
+            reply = http.get("/staff/members", params=query, headers=staff)
+            expect(reply.status_code == 200, "staff search the register", reply)
+            found = [m["member_id"] for m in reply.json()["members"]]
+            if found:
+                expect(found == [member["id"]], "the search finds the application alone", reply)
+                return "by organisation and e-mail"
+            expect(time.monotonic() < deadline, f"the register has it within {PROJECTION_WAIT_S}s")
+            time.sleep(0.5)
+
     def note() -> None:
         key = [("idempotency-key", f"smoke-{smoke.run_id}")]
         headers = {**staff, **dict(key)}
@@ -129,13 +143,40 @@ def membership_flow(smoke: Smoke) -> None:
         again = http.post(path, json=body, headers=staff)
         expect(again.status_code == 409, "a closed application cannot be decided again", again)
 
+    def contact_changed() -> None:
+        path = f"/staff/members/{member['id']}"
+        body = {"city": "Smoketown", "phone": "+49 30 1234567"}
+        reply = http.patch(path, json=body, headers=staff)
+        expect(reply.status_code == 200, "contact details change on any record", reply)
+        typo = http.patch(path, json={"town": "x"}, headers=staff)
+        expect(typo.status_code == 422, "an unknown field is refused, not ignored", typo)
+
+    def notice_refused() -> None:
+        reply = http.post(f"/staff/members/{member['id']}/terminate", json={}, headers=staff)
+        expect(reply.status_code == 409, "only an active member can give notice", reply)
+        expect(
+            reply.headers.get("content-type") == "application/problem+json",
+            "as problem+json naming the rule",
+            reply,
+        )
+
+    def as_of_today() -> None:
+        day = time.strftime("%Y-%m-%d")
+        reply = http.get(f"/staff/members/{member['id']}", params={"as_of": day}, headers=staff)
+        expect(reply.status_code == 200, "the member as of a day", reply)
+        expect(reply.json()["status"] == "withdrawn", "is withdrawn today", reply)
+
     smoke.step("membership: the form is served", form)
     smoke.step("membership: apply", apply)
     smoke.step("staff: no token, no access", refused_without_token)
     smoke.step("staff: the application is seen", seen_by_staff)
+    smoke.step("staff: the register finds it", found_in_the_register)
     smoke.step("staff: add a note, retry it", note)
     smoke.step("staff: the history has both", history)
     smoke.step("staff: withdraw it, and not twice", withdrawn)
+    smoke.step("staff: change its contact details", contact_changed)
+    smoke.step("staff: notice on a closed application is refused", notice_refused)
+    smoke.step("staff: the application as of today", as_of_today)
 
 
 def staff_app_flow(smoke: Smoke) -> None:
@@ -187,7 +228,48 @@ def staff_app_flow(smoke: Smoke) -> None:
     smoke.step("staff app: a cross-site post is refused", cross_site_post)
 
 
-FLOWS = (membership_flow, staff_app_flow)
+def self_service_flow(smoke: Smoke) -> None:
+    """A member's own notice: the form, a request (the same answer for every address), and a
+    link that is no link gets a clear page."""
+    http = smoke.http
+
+    def form() -> None:
+        page = http.get("/membership/notice", params={"lang": "de"})
+        expect(page.status_code == 200, "the notice form answers 200", page)
+        expect('action="/membership/termination-requests"' in page.text, "the form posts", page)
+
+    def request() -> None:
+        address = f"success+{smoke.run_id}@{SIMULATOR}"
+        reply = http.post("/membership/termination-requests", json={"email": address})
+        expect(reply.status_code == 202, "a request is accepted with 202", reply)
+        expect(reply.json() == {"status": "requested"}, "saying nothing about the address", reply)
+
+    def tampered_link() -> None:
+        reply = http.get("/membership/notice/bm90LWEtbGluaw.bm90LWEtc2lnbmF0dXJl")
+        expect(reply.status_code == 400, "a link signed by nobody gets a 400 page", reply)
+        expect("text/html" in reply.headers.get("content-type", ""), "as a page", reply)
+
+    smoke.step("self-service: the notice form is served", form)
+    smoke.step("self-service: ask for a link", request)
+    smoke.step("self-service: a forged link is refused", tampered_link)
+
+
+def staff_reads_flow(smoke: Smoke) -> None:
+    """What staff read besides members: the fee schedule, the working groups, the dashboard."""
+    http, staff = smoke.http, smoke.staff
+
+    def read(path: str) -> Callable[[], None]:
+        def get() -> None:
+            reply = http.get(path, headers=staff)
+            expect(reply.status_code == 200, f"{path} answers 200", reply)
+
+        return get
+
+    for path in ("/staff/fees", "/staff/working-groups", "/staff/dashboard"):
+        smoke.step(f"staff: {path}", read(path))
+
+
+FLOWS = (membership_flow, self_service_flow, staff_reads_flow, staff_app_flow)
 """Each feature's main flow, in order."""
 
 

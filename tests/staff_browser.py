@@ -87,6 +87,14 @@ class Page:
         assert match, f"no hidden {name} in {self.url}"
         return unescape(match.group(1))
 
+    def field(self, name: str) -> str:
+        """The value of the page's (first) input named ``name``, whatever its type."""
+        match = re.search(
+            rf'<input type="[a-z]+" id="{name}" name="{name}" value="([^"]*)"', self.text
+        )
+        assert match, f"no input {name} in {self.url}"
+        return unescape(match.group(1))
+
 
 @dataclass
 class StaffBrowser:

@@ -10,6 +10,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein.bootstrap import Adapters
+from verein.fees.web import staff as fees_staff
+from verein.groups.web import staff as groups_staff
+from verein.membership.web import dashboard as membership_dashboard
+from verein.membership.web import lifecycle_api as membership_lifecycle
 from verein.membership.web import staff as membership_staff
 from verein.tracing import handler_tracer
 from verein.web.openapi import OBJECT, STAFF_SECURITY_SCHEMES, problems
@@ -26,6 +30,10 @@ tracer = handler_tracer()
 # 64 KiB: a note takes 2,000 characters, at most 12 KB even with every one JSON-escaped.
 app = WebResolver(Limits(max_body_bytes=64 * 1024), admits=is_staff_request)
 app.include_router(membership_staff.router)
+app.include_router(membership_lifecycle.router)
+app.include_router(membership_dashboard.router)
+app.include_router(fees_staff.router)
+app.include_router(groups_staff.router)
 install_error_handlers(app, logger)
 
 

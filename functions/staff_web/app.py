@@ -13,6 +13,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from verein.bootstrap import Adapters
+from verein.fees.web import control as fees_control
+from verein.groups.web import control as groups_control
 from verein.membership.web import control as membership_control
 from verein.staff_app import web as staff_app
 from verein.staff_app.pages import install
@@ -30,7 +32,9 @@ tracer = handler_tracer()
 app = WebResolver(Limits(max_body_bytes=64 * 1024, accepts=frozenset({FORM})))
 app.include_router(staff_app.router)
 app.include_router(membership_control.router)
-SECTIONS = (membership_control.sections,)
+app.include_router(fees_control.router)
+app.include_router(groups_control.router)
+SECTIONS = (membership_control.sections, fees_control.sections, groups_control.sections)
 """Every included feature's entries in the staff navigation."""
 install(app, lambda: ports(app).session_store, SECTIONS, logger)
 

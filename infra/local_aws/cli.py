@@ -36,6 +36,10 @@ from local_aws.mail import PREFIX as MAIL_PREFIX
 from local_aws.mail import LocalSesApi, Outbox, OutboxPages
 from local_aws.managed_login import PREFIX as LOGIN_PREFIX
 from local_aws.managed_login import LocalManagedLogin, stack_origins
+from local_aws.schedules import DEFAULT_INTERVAL_S as DEFAULT_SCHEDULE_INTERVAL_S
+from local_aws.schedules import LOCAL_TWINS as SCHEDULE_TWINS
+from local_aws.schedules import PREFIX as SCHEDULES_PREFIX
+from local_aws.schedules import LocalSchedules
 from local_aws.secret_values import secret_values
 from local_aws.snapshot import code_fingerprint
 from local_aws.streams import DEAD_LETTER_FILE, StreamPoller
@@ -109,6 +113,9 @@ class LocalStack:
     projector writes generation 1, see ``verein.changes.rebuild``). A snapshot's views come
     back with their control item, so the generation ``membership views rebuild`` switched to
     stays served.
+
+    The template's schedules (``local_aws.schedules``) run once when everything is ready and
+    then every ``schedule_interval`` seconds (0: only on ``POST /_local/schedules/<function>``).
     """
 
     def __init__(
@@ -125,6 +132,7 @@ class LocalStack:
         ready_timeout: float = 600.0,
         snapshot_after: int | None = DEFAULT_SNAPSHOT_AFTER,
         rebuild_views: bool = False,
+        schedule_interval: float = DEFAULT_SCHEDULE_INTERVAL_S,
     ) -> None:
         self.template = load_template(template_path or default_template_path())
         self.data_dir = private_dir(Path(data_dir).resolve())
@@ -149,6 +157,13 @@ class LocalStack:
             self.cognito, self.users, lambda: stack_origins(self.base_url)
         )
         self.outbox = Outbox(self.data_dir)
+        self.schedules = LocalSchedules(
+            self.template.schedules,
+            self._invoke,
+            interval_s=schedule_interval,
+            available=self._available.is_set,
+            origins=lambda: stack_origins(self.base_url),
+        )
         try:
             # Bound now (its port is in the local login's URL), served at the end.
             self._gateway = LocalGateway(
@@ -160,7 +175,9 @@ class LocalStack:
                 access_log=access_log,
                 available=self._available.is_set,
                 local_routes=first_answer(
-                    self.managed_login.handle, OutboxPages(self.outbox).handle
+                    self.managed_login.handle,
+                    OutboxPages(self.outbox).handle,
+                    self.schedules.handle,
                 ),
             )
             self._start_backend(host, dynamodb_endpoint, journaled_tables)
@@ -182,6 +199,7 @@ class LocalStack:
             self._available.set()
             self._gateway.start()
             self._announce()
+            self.schedules.start()  # its first run now: the functions are ready
         except BaseException:
             self.close()
             raise
@@ -386,13 +404,21 @@ class LocalStack:
         return self.base_url + MAIL_PREFIX
 
     @property
+    def schedules_url(self) -> str:
+        """``POST {schedules_url}/<FunctionLogicalId>`` runs that function's schedule now."""
+        return self.base_url + SCHEDULES_PREFIX
+
+    @property
     def login_base_url(self) -> str:
         """The local managed login: Cognito's endpoints (``/oauth2/authorize``, ...) below it."""
         return self.base_url + LOGIN_PREFIX
 
     def local_twins(self) -> Overrides:
         """What the functions get instead of template values that mean nothing locally."""
-        return cognito_twins(self.login_base_url, self.cognito.issuer, self.cognito.client_id)
+        twins = cognito_twins(self.login_base_url, self.cognito.issuer, self.cognito.client_id)
+        # Links in mails lead to this stack, not to the deployed API's address.
+        site = {"PUBLIC_BASE_URL": {"PUBLIC_BASE_URL": self.base_url}}
+        return {**twins, **SCHEDULE_TWINS, **site}
 
     @property
     def replayed_writes(self) -> int:
@@ -458,6 +484,7 @@ class LocalStack:
         # Reverse start order: no new requests, no stream reads, then the data goes away.
         with self._lifecycle:
             self._closing = True
+        self.schedules.stop()  # a run under way ends with the functions below
         if self._gateway is not None:
             self._gateway.close()
             self._gateway = None
@@ -514,6 +541,14 @@ def _parser() -> argparse.ArgumentParser:
         help="use this DynamoDB endpoint (e.g. DynamoDB Local) instead of the embedded one",
     )
     local.add_argument("--quiet", action="store_true", help="no access log")
+    local.add_argument(
+        "--schedule-interval",
+        type=float,
+        default=DEFAULT_SCHEDULE_INTERVAL_S,
+        metavar="SECONDS",
+        help="run the template's schedules at start and then this often (default 3600; "
+        "0: only on POST /_local/schedules/<function>)",
+    )
     local.add_argument(
         "--rebuild-views",
         action="store_true",
@@ -630,6 +665,7 @@ def _run_local(args: argparse.Namespace) -> int:
             dynamodb_endpoint=args.dynamodb_endpoint,
             access_log=not args.quiet,
             rebuild_views=args.rebuild_views,
+            schedule_interval=args.schedule_interval,
         )
     except KeyboardInterrupt:
         return 130
@@ -652,6 +688,7 @@ def _run_local(args: argparse.Namespace) -> int:
             f"  Staff API:        {base}/staff/members  (Authorization: Bearer <token>)\n"
             f"  DynamoDB:         {stack.dynamodb_endpoint}\n"
             f"  Mail outbox:      {stack.mail_outbox_url}\n"
+            f"  Schedules:        {stack.schedules_url}  (POST /<function> runs one now)\n"
             f"  Data:             {stack.data_dir} ({restored} stored writes restored)\n"
             f"{sign_in_banner(base, stack.data_dir)}\n"
             f"Staff token (valid 12 h):\n{stack.issue_token(ttl=STAFF_TOKEN_TTL_S)}\n"

@@ -6,6 +6,7 @@ wiring are derived from it here, so the local stack cannot drift from what SAM d
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -155,6 +156,23 @@ class StreamMapping:
 
 
 @dataclass(frozen=True)
+class ScheduleSpec:
+    """A ``ScheduleV2`` (EventBridge Scheduler) or ``Schedule`` (EventBridge rule) event."""
+
+    function: str
+    event_name: str
+    kind: str  # "ScheduleV2" or "Schedule"
+    expression: str  # "cron(15 0 * * ? *)", "rate(1 hour)"
+    timezone: str = "UTC"
+    #: The template's ``Input`` (JSON text); None: the service's own event.
+    input: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.function}.{self.event_name}"
+
+
+@dataclass(frozen=True)
 class SecretGenerator:
     """``GenerateSecretString`` of an ``AWS::SecretsManager::Secret`` (defaults as in AWS)."""
 
@@ -192,6 +210,8 @@ class LocalTemplate:
     stream_mappings: tuple[StreamMapping, ...]
     resources: dict[str, Any] = field(repr=False, default_factory=dict)
     secrets: dict[str, SecretSpec] = field(default_factory=dict)
+    #: Enabled schedules, in template order (``local_aws.schedules`` runs them).
+    schedules: tuple[ScheduleSpec, ...] = ()
 
     def table_name(self, logical_id: str) -> str:
         return self.tables[logical_id].name
@@ -490,6 +510,7 @@ def load_template(path: str | Path) -> LocalTemplate:
     functions: dict[str, FunctionSpec] = {}
     routes: list[Route] = []
     mappings: list[StreamMapping] = []
+    schedules: list[ScheduleSpec] = []
     for logical_id, res in resources.items():
         if res.get("Type") != "AWS::Serverless::Function":
             continue
@@ -518,6 +539,10 @@ def load_template(path: str | Path) -> LocalTemplate:
                 mapping = _stream_mapping(logical_id, event_name, ev_props, tables)
                 if mapping is not None:
                     mappings.append(mapping)
+            elif kind in ("ScheduleV2", "Schedule"):
+                schedule = _schedule(logical_id, event_name, str(kind), ev_props, resolver)
+                if schedule is not None:
+                    schedules.append(schedule)
 
     return LocalTemplate(
         path=template_path,
@@ -529,6 +554,7 @@ def load_template(path: str | Path) -> LocalTemplate:
         stream_mappings=tuple(mappings),
         resources=resources,
         secrets=secrets,
+        schedules=tuple(schedules),
     )
 
 
@@ -591,4 +617,32 @@ def _stream_mapping(
         filters=tuple(
             str(f["Pattern"]) for f in (props.get("FilterCriteria") or {}).get("Filters", [])
         ),
+    )
+
+
+def _schedule(
+    function: str, event_name: str, kind: str, props: Mapping[str, Any], resolver: _Resolver
+) -> ScheduleSpec | None:
+    """A schedule event; None when the template disables it (``State``, ``Enabled``)."""
+    if props.get("Enabled", True) is False or str(props.get("State", "ENABLED")) == "DISABLED":
+        return None
+    field_name = "ScheduleExpression" if kind == "ScheduleV2" else "Schedule"
+    expression = props.get(field_name)
+    if expression is None:
+        raise TemplateError(f"{function}.{event_name}: {kind} needs {field_name}")
+    raw_input = props.get("Input")
+    text = None if raw_input is None else resolver.resolve(raw_input)
+    if text is not None:
+        try:
+            json.loads(text)
+        except ValueError as error:
+            raise TemplateError(f"{function}.{event_name}: Input is not JSON") from error
+    timezone = props.get("ScheduleExpressionTimezone", "UTC") if kind == "ScheduleV2" else "UTC"
+    return ScheduleSpec(
+        function=function,
+        event_name=event_name,
+        kind=kind,
+        expression=resolver.resolve(expression),
+        timezone=resolver.resolve(timezone),
+        input=text,
     )

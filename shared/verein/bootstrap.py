@@ -15,6 +15,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from verein.fees import domain_events as fees
+from verein.groups import domain_events as groups
 from verein.kernel.domain_events import EventRegistry
 from verein.kernel.keyed_hash import KeyedHash
 from verein.membership import domain_events as membership_events
@@ -36,7 +38,10 @@ if TYPE_CHECKING:
     from verein.staff_app.sessions import SessionStore
     from verein.staff_app.signin import LoginService, TokenEndpoint
 
-EVENT_REGISTRY = EventRegistry((*membership.DOMAIN_EVENTS,), {**membership_events.UPCASTERS})
+EVENT_REGISTRY = EventRegistry(
+    (*membership.DOMAIN_EVENTS, *fees.DOMAIN_EVENTS, *groups.DOMAIN_EVENTS),
+    {**membership_events.UPCASTERS, **fees.UPCASTERS, **groups.UPCASTERS},
+)
 """Every feature's domain events: what the store can read back (and upcast)."""
 
 

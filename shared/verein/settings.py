@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from verein.kernel.clock import month_day
 
 
 class SettingsError(RuntimeError):
@@ -18,6 +20,7 @@ class SettingsError(RuntimeError):
 
 
 _URL = r"^https?://[^\s<>\"]+$"
+_MONTH_DAY = r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
 class Association(BaseModel):
@@ -64,7 +67,18 @@ class Settings(BaseModel):
     # The From address of every mail (verein.mail): a verified SES identity, allowed by IAM
     # as the only From address of the function that sends.
     mail_sender: str | None = Field(default=None, alias="MAIL_SENDER", pattern=r"^[^@\s]+@[^@\s]+$")
+    # The statutes' notice period (verein.membership.notice): MM-DD, a day every year has.
+    notice_deadline: str = Field(default="09-30", alias="NOTICE_DEADLINE", pattern=_MONTH_DAY)
+    term_end: str = Field(default="12-31", alias="TERM_END", pattern=_MONTH_DAY)
+    public_base_url: str | None = Field(default=None, alias="PUBLIC_BASE_URL", pattern=_URL)
+    """Where the site answers (the HTTP API's URL): links in mails start with it."""
     association: Association = Field(default_factory=Association)
+
+    @field_validator("notice_deadline", "term_end")
+    @classmethod
+    def _a_day_every_year_has(cls, value: str) -> str:
+        month_day(value)
+        return value
 
     @classmethod
     def from_environment(

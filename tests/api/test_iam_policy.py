@@ -10,17 +10,21 @@ function's credentials could try beyond that, must be denied.
 from __future__ import annotations
 
 import copy
+import json
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+import functions.scheduled.app as scheduled
+from local_aws.functions import LambdaContext
 from local_aws.jwt_auth import LocalCognito
 from local_aws.mail import LocalSesApi, Outbox
 from local_aws.template import load_template
@@ -45,9 +49,14 @@ from tests.staff_browser import (
 )
 from verein.bootstrap import Adapters
 from verein.changes.rebuild import Timing, rebuild
+from verein.eventstore import CommandContext
 from verein.eventstore.dynamodb import DynamoDBEventStore
+from verein.kernel import clock
+from verein.kernel.keyed_hash import KeyedHash
 from verein.mail.message import Mail
 from verein.mail.ses import SesMailSender
+from verein.membership.lifecycle import give_notice
+from verein.membership.notice import NoticePolicy
 from verein.membership.views.projector import CONTROL_CACHE_S, MemberDirectoryProjector
 from verein.membership.views.store import DynamoDBMemberViews
 from verein.settings import Settings
@@ -388,7 +397,10 @@ def test_the_staff_function_may_make_every_request_of_staff_work(api, aws, recor
     assert api.project(api.change_records(aws.event_store_table)) == {"batchItemFailures": []}
     retry = [("idempotency-key", "call-1")]
     with recorder.capture() as calls:
-        assert api.staff_get("/staff/members?status=applied").json()["count"] == 1
+        assert api.staff_get("/staff/members?status=applied&order=oldest").json()["count"] == 1
+        assert api.staff_get("/staff/members?q=erika%20muster").json()["count"] == 1  # a search
+        assert api.staff_get("/staff/members?q=nobody").json()["count"] == 0
+        assert api.staff_get("/staff/members.csv?status=applied&q=m%C3%BCster").status == 200
         assert api.staff_get(f"/staff/members/{member_id}").status == 200
         assert api.post_note(member_id, "Telefonat", headers=retry).json()["version"] == 2
         assert api.post_note(member_id, "Telefonat", headers=retry).json()["already_received"]
@@ -396,7 +408,8 @@ def test_the_staff_function_may_make_every_request_of_staff_work(api, aws, recor
 
     rebuild_views(aws)  # the staff read generation 2 from now on: keys g2#...
     with recorder.capture() as later:
-        assert api.staff_get("/staff/members?status=applied").json()["count"] == 1
+        assert api.staff_get("/staff/members?status=applied&order=newest").json()["count"] == 1
+        assert api.staff_get("/staff/members?q=Mustermann").json()["count"] == 1
         assert api.staff_get(f"/staff/members/{member_id}").json()["summary"]["note_count"] == 2
 
     requests = requests_of(calls + later, keys)
@@ -406,6 +419,10 @@ def test_the_staff_function_may_make_every_request_of_staff_work(api, aws, recor
         ("dynamodb:GetItem", table_arn(VIEWS), "views"),
         ("dynamodb:Query", table_arn(VIEWS, "by_list"), "members"),
         ("dynamodb:Query", table_arn(VIEWS, "by_list"), "g2"),
+        ("dynamodb:Query", table_arn(VIEWS, "by_name"), "directory"),
+        ("dynamodb:Query", table_arn(VIEWS, "by_name"), "g2"),
+        ("dynamodb:BatchGetItem", table_arn(VIEWS), "member"),
+        ("dynamodb:BatchGetItem", table_arn(VIEWS), "g2"),
         ("dynamodb:GetItem", table_arn(VIEWS), "member"),
         ("dynamodb:GetItem", table_arn(VIEWS), "g2"),
         ("dynamodb:Query", table_arn(EVENT_STORE), "member"),
@@ -549,7 +566,10 @@ def test_the_staff_app_may_make_every_request_of_signing_in_and_staff_work(
     )
     browser = StaffBrowser(template, aws.functions.invoke, login)
     with recorder.capture() as calls:
-        assert browser.sign_in("anna@verein.example").status == 200
+        assert browser.sign_in("anna@verein.example").status == 200  # the register, by name
+        assert browser.get("/control/members?q=m%C3%BCster&status=applied").status == 200
+        assert browser.get("/control/members.csv?q=erika").status == 200
+        assert browser.get("/control/members?status=applied&order=oldest").status == 200
         page = browser.get(f"/control/members/{member_id}")
         form = {"csrf": page.hidden("csrf"), "form_id": page.hidden("form_id"), "text": "Anruf"}
         assert browser.post(f"/control/members/{member_id}/notes", form).status == 200
@@ -572,6 +592,10 @@ def test_the_staff_app_may_make_every_request_of_signing_in_and_staff_work(
         ("dynamodb:PutItem", staff_table, "staff"),
         ("dynamodb:BatchGetItem", staff_table, "staff"),
         ("dynamodb:Query", table_arn(VIEWS, "by_list"), "members"),
+        ("dynamodb:Query", table_arn(VIEWS, "by_name"), "directory"),
+        ("dynamodb:BatchGetItem", table_arn(VIEWS), "member"),
+        ("dynamodb:Query", table_arn(EVENT_STORE), "fee-schedule"),
+        ("dynamodb:Query", table_arn(EVENT_STORE), "working-groups"),
         ("dynamodb:PutItem", table_arn(EVENT_STORE), "member"),
         ("dynamodb:PutItem", table_arn(EVENT_STORE), "claim"),
     } <= done
@@ -925,18 +949,20 @@ def test_no_other_function_may_read_or_write_the_mail_ledger(template, keys, nam
 # --- The claim-key secret -------------------------------------------------------------------
 
 
-def test_only_the_intake_and_staff_read_the_claim_key_secret(
+def test_the_public_function_never_reads_the_claim_key_secret(
     template, public, intake, staff, projector
 ):
     secret = template.functions["MembershipIntakeFunction"].environment["CLAIM_KEY_SECRET_ARN"]
     assert template.functions["StaffApiFunction"].environment["CLAIM_KEY_SECRET_ARN"] == secret
     assert "CLAIM_KEY_SECRET_ARN" not in template.functions["PublicApiFunction"].environment
     read = AuthRequest("secretsmanager:GetSecretValue", secret)
+    self_service = FunctionPolicy.of(template, "MemberSelfServiceFunction")
     assert intake.allows(read)
     assert staff.allows(read)
+    assert projector.allows(read)  # it signs the notice links it mails
+    assert self_service.allows(read)  # it checks them
     assert not public.allows(read)
-    assert not projector.allows(read)
-    for policy in (intake, staff):
+    for policy in (intake, staff, projector, self_service):
         assert not policy.allows(AuthRequest("secretsmanager:PutSecretValue", secret))
         assert not policy.allows(AuthRequest("secretsmanager:GetSecretValue", secret + "-other"))
 
@@ -1045,3 +1071,460 @@ def test_if_exists_and_wildcards(policy_from):
 def test_the_evaluator_refuses_what_it_does_not_implement(policy_from, policies):
     with pytest.raises(Unsupported):
         policy_from(policies)
+
+
+# --- The fee schedule (verein.fees) -----------------------------------------------------------
+
+
+def test_both_staff_functions_may_read_and_set_the_fee_schedule(
+    api, aws, recorder, staff, staff_web, keys, template, tmp_path
+):
+    import json  # noqa: PLC0415 - this test alone sends a PUT
+
+    version = {
+        "effective_from": "2026-01-01",
+        "types": [{"code": "a", "label_de": "A", "label_en": "A", "yearly_fee": "1.00"}],
+    }
+    cognito, users, login = local_login(tmp_path)
+    users.add("anna@verein.example", PASSWORD, ["staff"])
+    adapters = aws.functions.adapters["StaffWebFunction"]
+    adapters.__dict__.update(
+        login_service=login_service(cognito), token_endpoint=InProcessTokenEndpoint(login)
+    )
+    browser = StaffBrowser(template, aws.functions.invoke, login)
+    assert browser.sign_in("anna@verein.example").status == 200
+
+    def put(key: str) -> int:
+        headers = [("content-type", "application/json"), ("idempotency-key", key)]
+        body = json.dumps(version).encode()
+        reply = api.request("PUT", "/staff/fees", body=body, headers=headers, groups=("staff",))
+        return reply.status
+
+    with recorder.capture() as api_calls:
+        assert api.staff_get("/staff/fees").status == 200
+        assert put("k1") == 200
+        assert put("k1") == 200  # the retry meets its claim
+        assert (
+            api.request(
+                "PUT",
+                "/staff/fees",
+                body=json.dumps(version).encode(),
+                headers=[("content-type", "application/json")],
+                groups=("staff",),
+            ).status
+            == 200
+        )
+    with recorder.capture() as page_calls:
+        page = browser.get("/control/fees")
+        assert page.status == 200
+        form = {
+            "csrf": page.hidden("csrf"),
+            "form_id": page.hidden("form_id"),
+            "effective_from": "2027-01-01",
+            "code-0": "b",
+            "label_de-0": "B",
+            "label_en-0": "B",
+            "yearly_fee-0": "2",
+        }
+        assert browser.post("/control/fees", form).status == 200
+        assert browser.post("/control/fees", form).status == 200
+
+    for policy, calls in ((staff, api_calls), (staff_web, page_calls)):
+        requests = requests_of(calls, keys)
+        assert_allowed(policy, requests)
+        done = {(r.action, r.resource, key_family(r)) for r in requests}
+        assert {
+            ("dynamodb:Query", table_arn(EVENT_STORE), "fee-schedule"),
+            ("dynamodb:PutItem", table_arn(EVENT_STORE), "fee-schedule"),
+            ("dynamodb:PutItem", table_arn(EVENT_STORE), "claim"),
+            ("dynamodb:GetItem", table_arn(EVENT_STORE), "claim"),
+        } <= done, policy.function
+
+
+# --- The scheduled function -------------------------------------------------------------------
+
+
+def test_the_scheduled_function_may_make_every_request_of_ending_memberships(
+    api, aws, recorder, template, keys
+):
+    schedule = FunctionPolicy.of(template, "ScheduledFunction")
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
+    approved = api.request("POST", f"/staff/members/{member_id}/approve", groups=("staff",))
+    assert approved.status == 200, approved.text
+    # Notice as staff record it (the use case on the store; the rule: ends_on not before today).
+    store = DynamoDBEventStore(aws.dynamodb, aws.event_store_table, MAPPER)
+    today = clock.today()
+    staff_context = CommandContext(correlation_id="notice", actor="staff:anna")
+    keys_of_staff = KeyedHash(b"unused: no idempotency key" * 2)
+    give_notice(
+        store,
+        keys_of_staff,
+        member_id,
+        staff_context,
+        today=today,
+        policy=NoticePolicy(),
+        ends_on=today,
+    )
+    assert api.project(api.change_records(aws.event_store_table)) == {"batchItemFailures": []}
+
+    adapters = aws.functions.adapters["ScheduledFunction"]
+    context = LambdaContext("ScheduledFunction", 512, 300)
+    with recorder.capture() as calls:
+        # Tonight: the last day is today, nothing is due.
+        tonight = scheduled.lambda_handler(adapters, today=lambda: today)({}, context)
+        assert (tonight["checked"], tonight["ended"], tonight["not_due"]) == (1, 0, 1)
+    rebuild_views(aws)  # from now on generation 2: keys g2#...
+    with recorder.capture() as later:
+        tomorrow = today + timedelta(days=1)
+        ran = scheduled.lambda_handler(adapters, today=lambda: tomorrow)({}, context)
+        assert (ran["checked"], ran["ended"]) == (1, 1)
+
+    requests = requests_of(calls + later, keys)
+    assert_allowed(schedule, requests)
+    done = {(r.action, r.resource, key_family(r)) for r in requests}
+    assert done >= {
+        ("dynamodb:GetItem", table_arn(VIEWS), "views"),
+        ("dynamodb:Query", table_arn(VIEWS, "by_list"), "members"),
+        ("dynamodb:Query", table_arn(VIEWS, "by_list"), "g2"),
+        ("dynamodb:Query", table_arn(EVENT_STORE), "member"),
+        ("dynamodb:PutItem", table_arn(EVENT_STORE), "member"),
+        ("dynamodb:DeleteItem", table_arn(EVENT_STORE), "claim"),  # the address is free
+    }
+    assert "secretsmanager:GetSecretValue" in {r.action for r in requests}
+    lists = {r.context["dynamodb:LeadingKeys"] for r in requests if "by_list" in r.resource}
+    assert lists == {("members#terminating",), ("g2#members#terminating",)}
+    # The address may apply again: a new application takes it (a new stream, not a repeat).
+    again = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
+    assert store.load(f"member#{again}")
+
+
+HOSTILE_TO_THE_SCHEDULED_FUNCTION = {
+    "take a member number": (
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item("claim#member-number#1", 0)},
+    ),
+    "take an application claim": (
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item(APPLICATION_CLAIM, 0)},
+    ),
+    "take an idempotency claim": (
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item(IDEMPOTENCY_CLAIM, 0)},
+    ),
+    "free an address outside a transaction": (
+        "DeleteItem",
+        {"TableName": EVENT_STORE, "Key": key(APPLICATION_CLAIM, 0)},
+    ),
+    "take back a member number in a transaction": (
+        "TransactWriteItems",
+        {
+            "TransactItems": [
+                {"Put": {"TableName": EVENT_STORE, "Item": item(MEMBER, 9)}},
+                {"Delete": {"TableName": EVENT_STORE, "Key": key("claim#member-number#1", 0)}},
+            ]
+        },
+    ),
+    "read a claim": ("GetItem", {"TableName": EVENT_STORE, "Key": key(APPLICATION_CLAIM, 0)}),
+    "read claims": ("Query", query(EVENT_STORE, "stream_id", APPLICATION_CLAIM)),
+    "scan the event store": ("Scan", {"TableName": EVENT_STORE}),
+    "scan the views": ("Scan", {"TableName": VIEWS}),
+    "overwrite a commit and get the old one back": (
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item(MEMBER), "ReturnValues": "ALL_OLD"},
+    ),
+    "update a commit": (
+        "UpdateItem",
+        {"TableName": EVENT_STORE, "Key": key(MEMBER), "UpdateExpression": "REMOVE events"},
+    ),
+    "delete a commit": ("DeleteItem", {"TableName": EVENT_STORE, "Key": key(MEMBER)}),
+    "write outside the member streams": (
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item("gathering#1")},
+    ),
+    "take a mail ledger entry": ("PutItem", {"TableName": EVENT_STORE, "Item": LEDGER_KEY}),
+    "list the applications": (
+        "Query",
+        query(VIEWS, "list_pk", "members#applied", IndexName="by_list"),
+    ),
+    "list the active members of generation 2": (
+        "Query",
+        query(VIEWS, "list_pk", "g2#members#active", IndexName="by_list"),
+    ),
+    "query the views table itself": ("Query", query(VIEWS, "pk", MEMBER)),
+    "read a member summary": (
+        "GetItem",
+        {"TableName": VIEWS, "Key": {"pk": s(MEMBER), "sk": s("summary")}},
+    ),
+    "write a member summary": (
+        "PutItem",
+        {"TableName": VIEWS, "Item": {"pk": s(MEMBER), "sk": s("summary")}},
+    ),
+    "switch the served generation": switch_generations(),
+    "read a session": ("GetItem", {"TableName": "StaffTable", "Key": {"pk": s("session#x")}}),
+}
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    list(HOSTILE_TO_THE_SCHEDULED_FUNCTION.values()),
+    ids=list(HOSTILE_TO_THE_SCHEDULED_FUNCTION),
+)
+def test_the_scheduled_function_may_not(template, keys, operation, params):
+    schedule = FunctionPolicy.of(template, "ScheduledFunction")
+    assert denied(schedule, "dynamodb", operation, params, keys)
+    assert not denied(schedule, "dynamodb", "Query", query(EVENT_STORE, "stream_id", MEMBER), keys)
+
+
+def test_the_scheduled_function_sends_no_mail_and_reads_only_the_claim_key(template, keys):
+    schedule = FunctionPolicy.of(template, "ScheduledFunction")
+    assert denied(schedule, "sesv2", "SendEmail", send_email(), keys)
+    secret = template.functions["ScheduledFunction"].environment["CLAIM_KEY_SECRET_ARN"]
+    assert secret == template.functions["StaffApiFunction"].environment["CLAIM_KEY_SECRET_ARN"]
+    assert schedule.allows(AuthRequest("secretsmanager:GetSecretValue", secret))
+    assert not schedule.allows(AuthRequest("secretsmanager:GetSecretValue", secret + "-other"))
+    assert not schedule.allows(AuthRequest("secretsmanager:PutSecretValue", secret))
+    assert not schedule.allows(AuthRequest("lambda:InvokeFunction", "MembershipIntakeFunction"))
+
+
+# --- Working groups (verein.groups) ------------------------------------------------------------
+
+
+def test_both_staff_functions_may_keep_working_groups_and_their_members(
+    api, aws, recorder, staff, staff_web, keys, template, tmp_path
+):
+    import json  # noqa: PLC0415 - this test alone sends a PATCH
+
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
+    assert (
+        api.request("POST", f"/staff/members/{member_id}/approve", groups=("staff",)).status == 200
+    )
+    cognito, users, login = local_login(tmp_path)
+    users.add("anna@verein.example", PASSWORD, ["staff"])
+    adapters = aws.functions.adapters["StaffWebFunction"]
+    adapters.__dict__.update(
+        login_service=login_service(cognito), token_endpoint=InProcessTokenEndpoint(login)
+    )
+    browser = StaffBrowser(template, aws.functions.invoke, login)
+    assert browser.sign_in("anna@verein.example").status == 200
+
+    def send(method: str, target: str, body: object = None, key: str | None = None) -> Any:
+        headers = [("content-type", "application/json")]
+        if key:
+            headers.append(("idempotency-key", key))
+        data = json.dumps(body).encode() if body is not None else b""
+        return api.request(method, target, body=data, headers=headers, groups=("staff",))
+
+    with recorder.capture() as api_calls:
+        made = send("POST", "/staff/working-groups", {"name": "AK", "kind": "working_group"}, "g1")
+        assert made.status == 201, made.text
+        assert (
+            send(
+                "POST", "/staff/working-groups", {"name": "AK", "kind": "working_group"}, "g1"
+            ).status
+            == 201
+        )
+        group_id = made.json()["group_id"]
+        assert api.staff_get("/staff/working-groups").status == 200
+        assert api.staff_get(f"/staff/working-groups/{group_id}").status == 200
+        assert (
+            send("PATCH", f"/staff/working-groups/{group_id}", {"description": "x"}).status == 200
+        )
+        members = f"/staff/working-groups/{group_id}/members/{member_id}"
+        assert send("POST", members, key="j1").status == 200
+        assert send("DELETE", members).status == 200
+        assert send("POST", f"/staff/working-groups/{group_id}/close", key="c1").status == 200
+    with recorder.capture() as page_calls:
+        page = browser.get("/control/working-groups")
+        assert page.status == 200
+        form = {"csrf": page.hidden("csrf"), "form_id": page.hidden("form_id")}
+        created = browser.post(
+            "/control/working-groups", {**form, "name": "Markt", "kind": "project_group"}
+        )
+        assert created.status == 200 and "Markt" in created.text
+        other = created.url.split("?", 1)[0].rsplit("/", 1)[1]
+        edit = {**form, "form_id": created.hidden("form_id"), "name": "Marktplatz"}
+        assert browser.post(f"/control/working-groups/{other}", edit).status == 200
+        joined = browser.post(
+            f"/control/members/{member_id}/groups", {**form, "group_id": other}, follow=False
+        )
+        assert joined.status == 303, joined.text
+        left = browser.post(f"/control/members/{member_id}/groups/{other}/leave", form, False)
+        assert left.status == 303, left.text
+        assert browser.post(f"/control/working-groups/{other}/close", form).status == 200
+
+    for policy, calls in ((staff, api_calls), (staff_web, page_calls)):
+        requests = requests_of(calls, keys)
+        assert_allowed(policy, requests)
+        done = {(r.action, r.resource, key_family(r)) for r in requests}
+        assert {
+            ("dynamodb:Query", table_arn(EVENT_STORE), "working-groups"),
+            ("dynamodb:PutItem", table_arn(EVENT_STORE), "working-groups"),
+            ("dynamodb:Query", table_arn(EVENT_STORE), "member"),
+            ("dynamodb:PutItem", table_arn(EVENT_STORE), "member"),
+            ("dynamodb:PutItem", table_arn(EVENT_STORE), "claim"),
+            ("dynamodb:GetItem", table_arn(EVENT_STORE), "claim"),
+        } <= done, policy.function
+
+
+@pytest.mark.parametrize("name", ["PublicApiFunction", "MembershipIntakeFunction"])
+def test_no_public_function_may_touch_working_groups(template, keys, name):
+    policy = FunctionPolicy.of(template, name)
+    assert denied(
+        policy, "dynamodb", "Query", query(EVENT_STORE, "stream_id", "working-groups"), keys
+    )
+    assert denied(
+        policy,
+        "dynamodb",
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item("working-groups")},
+        keys,
+    )
+
+
+# --- The dashboard (verein.membership.dashboard) ---------------------------------------------
+
+
+def test_both_staff_functions_may_read_the_dashboard_and_only_read(
+    api, aws, recorder, staff, staff_web, keys, template, tmp_path
+):
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
+    assert (
+        api.request("POST", f"/staff/members/{member_id}/approve", groups=("staff",)).status == 200
+    )
+    assert api.project(api.change_records(aws.event_store_table)) == {"batchItemFailures": []}
+    cognito, users, login = local_login(tmp_path)
+    users.add("anna@verein.example", PASSWORD, ["staff"])
+    adapters = aws.functions.adapters["StaffWebFunction"]
+    adapters.__dict__.update(
+        login_service=login_service(cognito), token_endpoint=InProcessTokenEndpoint(login)
+    )
+    browser = StaffBrowser(template, aws.functions.invoke, login)
+    assert browser.sign_in("anna@verein.example").status == 200
+
+    def read_both() -> tuple[list[Call], list[Call]]:
+        with recorder.capture() as api_calls:
+            assert api.staff_get("/staff/dashboard").json()["members"] == 1
+        with recorder.capture() as page_calls:
+            assert browser.get("/control/dashboard").status == 200
+        return api_calls, page_calls
+
+    api_calls, page_calls = read_both()
+    rebuild_views(aws)  # generation 2 from now on: keys g2#...
+    later_api, later_page = read_both()
+
+    for policy, calls in ((staff, api_calls + later_api), (staff_web, page_calls + later_page)):
+        requests = requests_of(calls, keys)
+        assert_allowed(policy, requests)
+        done = {(r.action, r.resource, key_family(r)) for r in requests}
+        assert {
+            ("dynamodb:GetItem", table_arn(VIEWS), "views"),  # which generation
+            ("dynamodb:Query", table_arn(VIEWS, "by_list"), "members"),
+            ("dynamodb:Query", table_arn(VIEWS, "by_list"), "g2"),
+            ("dynamodb:Query", table_arn(EVENT_STORE), "fee-schedule"),
+        } <= done, policy.function
+        on_data = [
+            r for r in requests if r.resource.startswith((table_arn(VIEWS), table_arn(EVENT_STORE)))
+        ]
+        assert {r.action for r in on_data} <= {"dynamodb:GetItem", "dynamodb:Query"}, (
+            policy.function
+        )
+
+
+# --- The membership lifecycle and a member's own notice -------------------------------------
+
+
+def test_staff_may_make_every_request_of_the_lifecycle(api, aws, recorder, staff, keys):
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
+    assert (
+        api.request("POST", f"/staff/members/{member_id}/approve", groups=("staff",)).status == 200
+    )
+
+    def send(method: str, path: str, body: dict[str, Any]) -> int:
+        headers = [("content-type", "application/json"), ("idempotency-key", path + method)]
+        reply = api.request(
+            method, path, body=json.dumps(body).encode(), headers=headers, groups=("staff",)
+        )
+        return reply.status
+
+    base = f"/staff/members/{member_id}"
+    with recorder.capture() as calls:
+        assert send("PATCH", base, {"email": "neu@example.org", "city": "Musterstadt"}) == 200
+        assert send("PUT", f"{base}/type", {"membership_type": "individual"}) == 200
+        assert send("POST", f"{base}/terminate", {}) == 200
+        assert send("POST", f"{base}/withdraw-notice", {}) == 200
+        assert send("POST", f"{base}/exclude", {"reason": "Beschluss"}) == 200
+        assert api.staff_get(f"{base}?as_of=2026-01-01").status == 200
+    requests = requests_of(calls, keys)
+    assert_allowed(staff, requests)
+    done = {(r.action, r.resource, key_family(r)) for r in requests}
+    assert {
+        ("dynamodb:PutItem", table_arn(EVENT_STORE), "claim"),  # the new address, claimed
+        ("dynamodb:DeleteItem", table_arn(EVENT_STORE), "claim"),  # the old one, released
+        ("dynamodb:Query", table_arn(EVENT_STORE), "fee-schedule"),  # is the type known
+    } <= done
+
+
+def test_the_self_service_function_may_make_every_request_of_a_members_notice(
+    api, aws, recorder, template, keys
+):
+    self_service = FunctionPolicy.of(template, "MemberSelfServiceFunction")
+    member_id = api.post_json("/membership/applications", JSON_APPLICATION).json()["application_id"]
+    assert (
+        api.request("POST", f"/staff/members/{member_id}/approve", groups=("staff",)).status == 200
+    )
+    address = JSON_APPLICATION["email"]
+    with recorder.capture() as asked:
+        for email in (address, "nobody@example.org", address):  # the second one: this hour's
+            reply = api.post_json("/membership/termination-requests", {"email": email})
+            assert reply.status == 202
+    api.project(api.change_records(aws.event_store_table))
+    (mail,) = [m for m in aws.mail.mails if "/membership/notice/" in " ".join(m.links)]
+    (link,) = [u for u in mail.links if "/membership/notice/" in u]
+    path = "/membership/notice/" + link.split("/membership/notice/")[1].split("?")[0]
+    with recorder.capture() as acted:
+        assert api.request("GET", path).status == 200
+        assert api.post_form(path, {"lang": "de"}).status == 303
+        assert api.post_form(path, {"lang": "de"}).status == 303  # pressed twice
+    requests = requests_of(asked + acted, keys)
+    assert_allowed(self_service, requests)
+    done = {(r.action, r.resource, key_family(r)) for r in requests}
+    assert {
+        ("dynamodb:GetItem", table_arn(EVENT_STORE), "claim"),
+        ("dynamodb:PutItem", table_arn(EVENT_STORE), "notice-link"),
+        ("dynamodb:Query", table_arn(EVENT_STORE), "member"),
+        ("dynamodb:PutItem", table_arn(EVENT_STORE), "member"),
+    } <= done
+
+
+HOSTILE_TO_THE_SELF_SERVICE_FUNCTION = {
+    "read the views": (
+        "GetItem",
+        {"TableName": VIEWS, "Key": {"pk": s(MEMBER), "sk": s("summary")}},
+    ),
+    "list members": ("Query", query(VIEWS, "list_pk", "members#active", IndexName="by_list")),
+    "scan the store": ("Scan", {"TableName": EVENT_STORE}),
+    "take a member number": (
+        "PutItem",
+        {"TableName": EVENT_STORE, "Item": item("claim#member-number#1", 0)},
+    ),
+    "free an address": (
+        "DeleteItem",
+        {"TableName": EVENT_STORE, "Key": key(APPLICATION_CLAIM, 0)},
+    ),
+    "read the mail ledger": (
+        "GetItem",
+        {"TableName": EVENT_STORE, "Key": key("mail#x", 0)},
+    ),
+    "read the fee schedule": ("Query", query(EVENT_STORE, "stream_id", "fee-schedule")),
+    "write a group": ("PutItem", {"TableName": EVENT_STORE, "Item": item("working-groups")}),
+}
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    list(HOSTILE_TO_THE_SELF_SERVICE_FUNCTION.values()),
+    ids=list(HOSTILE_TO_THE_SELF_SERVICE_FUNCTION),
+)
+def test_the_self_service_function_may_not(template, keys, operation, params):
+    self_service = FunctionPolicy.of(template, "MemberSelfServiceFunction")
+    assert denied(self_service, "dynamodb", operation, params, keys)

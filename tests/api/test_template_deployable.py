@@ -44,7 +44,7 @@ from verein.eventstore.dynamodb import DynamoDBEventStore
 from verein.kernel.keyed_hash import KeyedHash
 from verein.membership.usecases import apply_for_membership
 from verein.membership.views.projector import MemberDirectoryProjector
-from verein.membership.views.store import LIST_INDEX, DynamoDBMemberViews
+from verein.membership.views.store import LIST_INDEX, NAME_INDEX, DynamoDBMemberViews
 from verein.settings import Settings
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
@@ -121,7 +121,10 @@ EXPECTED_TABLES = {
     },
     "ViewsTable": {
         "keys": {"pk": "HASH", "sk": "RANGE"},
-        "indexes": {LIST_INDEX: {"list_pk": "HASH", "list_sk": "RANGE"}},
+        "indexes": {
+            LIST_INDEX: {"list_pk": "HASH", "list_sk": "RANGE"},
+            NAME_INDEX: {"name_pk": "HASH", "name_sk": "RANGE"},
+        },
         "stream": None,
     },
     # verein.staff_app.sessions: one string key ``pk`` (session#, signin#, staff#).
@@ -134,7 +137,7 @@ def expected_attribute_types() -> dict[str, dict[str, str]]:
     commit = MAPPER.commit_item("member#1", 1, [], None, datetime.now(UTC))
     return {
         "EventStoreTable": {k: ATTRIBUTE_TYPES[type(commit[k])] for k in ("stream_id", "version")},
-        "ViewsTable": dict.fromkeys(("pk", "sk", "list_pk", "list_sk"), "S"),
+        "ViewsTable": dict.fromkeys(("pk", "sk", "list_pk", "list_sk", "name_pk", "name_sk"), "S"),
         "StaffTable": {"pk": "S"},
     }
 
@@ -548,6 +551,11 @@ EXPECTED_MANAGED_POLICIES = {
         _XRAY,
         "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
     },
+    "ScheduledFunctionRole": {_LAMBDA_BASIC, _XRAY},
+    "MemberSelfServiceFunctionRole": {_LAMBDA_BASIC, _XRAY},
+    # EventBridge Scheduler's role for the nightly schedule: only an inline right to invoke
+    # ScheduledFunction (SAM's; checked with the other inline statements).
+    "ScheduledFunctionEndDueMembershipsRole": set(),
     # AWS Backup's own role for the tables' backup plan.
     "BackupRole": {"arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"},
 }

@@ -7,12 +7,16 @@ from pathlib import Path
 import pytest
 
 import functions.change_stream.app as change_stream
+import functions.member_self_service.app as member_self_service
 import functions.membership_intake.app as membership_intake
 import functions.public_api.app as public_api
+import functions.scheduled.app as scheduled
 import functions.staff_api.app as staff_api
 import functions.staff_web.app as staff_web
 from tests.samples import MAPPER
+from verein.kernel import clock
 from verein.membership.views import store as member_views
+from verein.membership.views.directory import DIRECTORY_ATTRIBUTES
 from verein.settings import Settings, SettingsError
 
 RESOLVERS = {
@@ -45,6 +49,8 @@ MODULES = {
     "StaffWebFunction": staff_web,
     "MembershipIntakeFunction": membership_intake,
     "ChangeStreamFunction": change_stream,
+    "ScheduledFunction": scheduled,
+    "MemberSelfServiceFunction": member_self_service,
 }
 
 
@@ -81,9 +87,16 @@ def test_the_tables_have_the_keys_the_adapters_write(template):
 
     views = template.tables["ViewsTable"].create_kwargs
     assert {k["AttributeName"] for k in views["KeySchema"]} == {"pk", "sk"}
-    (index,) = views["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == member_views.LIST_INDEX
-    assert [k["AttributeName"] for k in index["KeySchema"]] == ["list_pk", "list_sk"]
+    by_list, by_name = views["GlobalSecondaryIndexes"]
+    assert by_list["IndexName"] == member_views.LIST_INDEX
+    assert [k["AttributeName"] for k in by_list["KeySchema"]] == ["list_pk", "list_sk"]
+    assert by_name["IndexName"] == member_views.NAME_INDEX
+    assert [k["AttributeName"] for k in by_name["KeySchema"]] == ["name_pk", "name_sk"]
+    # the directory reads and filters on exactly what the index holds
+    assert by_name["Projection"] == {
+        "ProjectionType": "INCLUDE",
+        "NonKeyAttributes": list(DIRECTORY_ATTRIBUTES),
+    }
 
 
 def test_the_projector_reads_the_event_store_change_stream(template):
@@ -92,6 +105,18 @@ def test_the_projector_reads_the_event_store_change_stream(template):
     assert mapping.report_batch_item_failures
     assert mapping.bisect_on_error
     assert mapping.maximum_retry_attempts is not None
+
+
+def test_memberships_are_ended_nightly_as_of_the_associations_day(template):
+    """00:15 in Berlin (the association's day, verein.kernel.clock), with an input that names
+    no day: in AWS the function always takes the day from the clock."""
+    (schedule,) = template.schedules
+    assert (schedule.function, schedule.kind) == ("ScheduledFunction", "ScheduleV2")
+    assert (schedule.expression, schedule.timezone) == ("cron(15 0 * * ? *)", "Europe/Berlin")
+    assert "today" not in (schedule.input or "")
+    assert str(clock.ASSOCIATION_ZONE) == schedule.timezone
+    assert template.functions["ScheduledFunction"].environment["TODAY_FROM_EVENT"] == "false"
+    assert not scheduled.TODAY_FROM_EVENT
 
 
 def test_a_function_without_its_settings_fails_its_cold_start(monkeypatch):

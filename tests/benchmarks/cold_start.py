@@ -117,6 +117,25 @@ PROFILES = {
         deferred=("adapters.dispatcher", "adapters.event_store"),
         models_outside_baseline=True,
     ),
+    # A member's own notice (functions/member_self_service): a resolver with forms; a request
+    # reads a claim and may start a stream, a link reads and appends to a member's stream.
+    "MemberSelfServiceFunction": Profile(
+        clients=(("dynamodb", DYNAMODB_CONFIG), ("secretsmanager", "")),
+        powertools=RESOLVER,
+        deferred=("adapters.event_store", "boto3.client('secretsmanager')", CHECK_ADDRESS),
+    ),
+    # The nightly run (functions/scheduled): no resolver; its run reads the views and the
+    # claim key and ends memberships in the store.
+    "ScheduledFunction": Profile(
+        clients=(("dynamodb", DYNAMODB_CONFIG), ("secretsmanager", "")),
+        powertools=("from aws_lambda_powertools.utilities.typing import LambdaContext",),
+        deferred=(
+            "adapters.event_store",
+            "adapters.member_views",
+            "boto3.client('secretsmanager')",
+        ),
+        models_outside_baseline=True,
+    ),
 }
 
 

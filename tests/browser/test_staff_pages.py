@@ -284,7 +284,7 @@ def test_the_list_downloads_as_a_csv_file_for_excel(
     with page.expect_download() as started:
         page.get_by_role("link", name=re.compile("CSV")).click()
     download = started.value
-    assert download.suggested_filename.startswith("mitglieder-applied-")
+    assert download.suggested_filename.startswith("mitglieder-alle-")  # the register: all
     assert download.suggested_filename.endswith(".csv")
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)

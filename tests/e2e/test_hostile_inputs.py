@@ -127,6 +127,155 @@ BODY_PROFILES: dict[str, BodyProfile] = {
         text_fields={"withdraw_reason": 2000},
         form=True,
     ),
+    # The fee schedule: a version from a day far ahead, so that no probe changes what is in
+    # force (and every probe must be refused anyway). The umlaut is for json-in-latin-1.
+    "PUT /staff/fees": BodyProfile(
+        valid=lambda unique: {
+            "effective_from": "2999-01-01",
+            "types": [
+                {
+                    "code": "probe",
+                    "label_de": f"Prüfung {unique}",
+                    "label_en": "Probe",
+                    "yearly_fee": "1.00",
+                }
+            ],
+        },
+        text_fields={"effective_from": 10},
+    ),
+    "POST /control/fees": BodyProfile(
+        valid=lambda unique: {
+            "effective_from": "2999-01-01",
+            "code-0": "probe",
+            "label_de-0": f"Probe {unique}",
+            "label_en-0": "Probe",
+            "yearly_fee-0": "1",
+            "form_id": unique,
+            "csrf": CSRF[0],
+        },
+        text_fields={"label_de-0": 100},
+        form=True,
+    ),
+    # Working groups, on the module's group, which is closed already (and the member not in
+    # it): every probe is refused, and none that slipped through could change it.
+    "POST /staff/working-groups": BodyProfile(
+        valid=lambda unique: {"name": f"AK {unique}", "kind": "working_group", "description": "x"},
+        text_fields={"name": 100, "description": 2000},
+    ),
+    "PATCH /staff/working-groups/{group_id}": BodyProfile(
+        valid=lambda unique: {"name": f"AK {unique}", "description": "x"},
+        text_fields={"name": 100, "description": 2000},
+    ),
+    "POST /staff/working-groups/{group_id}/close": BodyProfile(valid=lambda _: {}, text_fields={}),
+    "POST /staff/working-groups/{group_id}/members/{member_id}": BodyProfile(
+        valid=lambda _: {}, text_fields={}
+    ),
+    "POST /control/working-groups": BodyProfile(
+        valid=lambda unique: {
+            "name": f"AK {unique}",
+            "kind": "working_group",
+            "description": "",
+            "form_id": unique,
+            "csrf": CSRF[0],
+        },
+        text_fields={"name": 100, "description": 2000},
+        form=True,
+    ),
+    "POST /control/working-groups/{group_id}": BodyProfile(
+        valid=lambda unique: {
+            "name": f"AK {unique}",
+            "description": "",
+            "form_id": unique,
+            "csrf": CSRF[0],
+        },
+        text_fields={"name": 100, "description": 2000},
+        form=True,
+    ),
+    "POST /control/working-groups/{group_id}/close": BodyProfile(
+        valid=lambda unique: {"form_id": unique, "csrf": CSRF[0]}, text_fields={}, form=True
+    ),
+    "POST /control/members/{member_id}/groups": BodyProfile(
+        valid=lambda unique: {"group_id": GROUP[0], "form_id": unique, "csrf": CSRF[0]},
+        text_fields={"group_id": 36},
+        form=True,
+    ),
+    "POST /control/members/{member_id}/groups/{group_id}/leave": BodyProfile(
+        valid=lambda unique: {"form_id": unique, "csrf": CSRF[0]}, text_fields={}, form=True
+    ),
+    # The lifecycle after the application, on the module's ENDED member (excluded): notice,
+    # exclusion and a type are refused whatever the body; contact details may still change,
+    # so only a valid body changes them, and no probe is one.
+    "POST /staff/members/{member_id}/terminate": BodyProfile(
+        valid=lambda unique: {"effective": "2999-12-31", "reason": f"Grund ({unique})"},
+        text_fields={"reason": 2000},
+    ),
+    "POST /staff/members/{member_id}/withdraw-notice": BodyProfile(
+        valid=lambda unique: {"reason": f"Grund ({unique})"}, text_fields={"reason": 2000}
+    ),
+    "POST /staff/members/{member_id}/exclude": BodyProfile(
+        valid=lambda unique: {"reason": f"Grund ({unique})"}, text_fields={"reason": 2000}
+    ),
+    "PATCH /staff/members/{member_id}": BodyProfile(
+        valid=lambda unique: {"organisation": f"Probe {unique}", "city": "Musterstadt"},
+        text_fields={"organisation": 200, "city": 100},
+    ),
+    "PUT /staff/members/{member_id}/type": BodyProfile(
+        valid=lambda _: {"membership_type": "individual", "effective": "2999-01-01"},
+        text_fields={"membership_type": 40},
+    ),
+    "POST /control/members/{member_id}/terminate": BodyProfile(
+        valid=lambda unique: {
+            "notice_reason": f"Grund {unique}",
+            "form_id": unique,
+            "csrf": CSRF[0],
+        },
+        text_fields={"notice_reason": 2000},
+        form=True,
+    ),
+    "POST /control/members/{member_id}/withdraw-notice": BodyProfile(
+        valid=lambda unique: {"keep_reason": f"Grund {unique}", "form_id": unique, "csrf": CSRF[0]},
+        text_fields={"keep_reason": 2000},
+        form=True,
+    ),
+    "POST /control/members/{member_id}/exclude": BodyProfile(
+        valid=lambda unique: {
+            "exclude_reason": f"Grund {unique}",
+            "form_id": unique,
+            "csrf": CSRF[0],
+        },
+        text_fields={"exclude_reason": 2000},
+        form=True,
+    ),
+    "POST /control/members/{member_id}/contact": BodyProfile(
+        valid=lambda unique: {
+            "organisation": f"Probe {unique}",
+            "form_id": unique,
+            "csrf": CSRF[0],
+        },
+        text_fields={"organisation": 200},
+        form=True,
+    ),
+    "POST /control/members/{member_id}/type": BodyProfile(
+        valid=lambda unique: {
+            "membership_type": "individual",
+            "type_effective": "2999-01-01",
+            "form_id": unique,
+            "csrf": CSRF[0],
+        },
+        text_fields={"membership_type": 40},
+        form=True,
+    ),
+    # A member's own notice: the request (the same answer for every address), and a link's
+    # button with a token that is no link (every probe gets the "not valid" page).
+    "POST /membership/termination-requests": BodyProfile(
+        valid=lambda unique: {"email": f"probe.{unique}@example.org"},
+        text_fields={},
+        email_fields=("email",),
+        form=True,
+    ),
+    "POST /membership/notice/{token}": BodyProfile(
+        valid=lambda _: {"lang": "de"}, text_fields={}, form=True
+    ),
     # A token that is not the session's: every probe must be refused, and the session used by
     # the other cases must live on.
     "POST /control/sign-out": BodyProfile(
@@ -136,6 +285,12 @@ BODY_PROFILES: dict[str, BodyProfile] = {
     ),
 }
 CSRF = [""]
+GROUP = [""]
+"""The module's working group (closed; set by the ``member_id`` fixture)."""
+ENDED = [""]
+"""The module's ended member (excluded; set by the ``member_id`` fixture): the target of the
+lifecycle routes, which refuse everything on it but new contact details."""
+LIFECYCLE_ACTIONS = ("/terminate", "/withdraw-notice", "/exclude", "/type", "/contact")
 """The module's staff session's CSRF token (set by the ``session`` fixture)."""
 STAFF_APP = "StaffWebFunction"
 OPEN_STAFF_APP_ROUTES = {
@@ -422,6 +577,14 @@ QUERY_AND_PATH_PROBES: dict[str, list[Probe]] = {
         Probe("member-id-invalid-utf8", path_value="%FF" * 36),
         Probe("member-id-nul", path_value="%00" * 36),
     ],
+    "GET /staff/working-groups/{group_id}": [
+        Probe("group-id-invalid-utf8", path_value="%FF" * 36),
+        Probe("group-id-nul", path_value="%00" * 36),
+    ],
+    "GET /control/working-groups/{group_id}": [
+        Probe("group-id-invalid-utf8", path_value="%FF" * 36, media=(HTML,)),
+        Probe("group-id-nul", path_value="%00" * 36, media=(HTML,)),
+    ],
     "POST /staff/members/{member_id}/notes": [
         Probe(
             "member-id-invalid-utf8",
@@ -509,12 +672,33 @@ def member_id(stack: LocalStack, client: httpx.Client) -> str:
     member = str(reply.json()["application_id"])
     approved = client.post(f"/staff/members/{member}/approve", headers=bearer(stack))
     assert approved.status_code == 200, approved.text
+    group = client.post(
+        "/staff/working-groups",
+        json={"name": f"Probe {uuid.uuid4().hex}", "kind": "working_group"},
+        headers=bearer(stack),
+    )
+    assert group.status_code == 201, group.text
+    GROUP[0] = str(group.json()["group_id"])
+    closed = client.post(f"/staff/working-groups/{GROUP[0]}/close", headers=bearer(stack))
+    assert closed.status_code == 200, closed.text
+    ended = client.post("/membership/applications", json=_application(uuid.uuid4().hex))
+    ENDED[0] = str(ended.json()["application_id"])
+    for action, body in (("approve", None), ("exclude", {"reason": "Probe"})):
+        done = client.post(f"/staff/members/{ENDED[0]}/{action}", json=body, headers=bearer(stack))
+        assert done.status_code == 200, done.text
     assert stack.wait_for_projections(10)
     return member
 
 
 def fill_path(route: Route, member_id: str, override: str | None = None) -> str:
-    values = {"member_id": member_id}
+    lifecycle = route.path.endswith(LIFECYCLE_ACTIONS) or route.route_key == (
+        "PATCH /staff/members/{member_id}"
+    )
+    values = {
+        "member_id": ENDED[0] if lifecycle else member_id,
+        "group_id": GROUP[0],
+        "token": "bm90LWEtbGluaw.bm90LWEtc2lnbmF0dXJl",  # shaped like a link, signed by nobody
+    }
     path = route.path
     for name, value in values.items():
         path = path.replace("{" + name + "}", override if override is not None else value)

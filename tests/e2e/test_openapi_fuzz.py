@@ -52,6 +52,9 @@ pytestmark = pytest.mark.e2e
 
 PUBLIC_DOCUMENT = "/membership/openapi.json"
 STAFF_DOCUMENT = "/staff/openapi.json"
+SELF_SERVICE_DOCUMENT = "/membership/self-service/openapi.json"
+"""Not served (the member self-service function's routes are few and people-facing): built
+in-process from its resolver, so that it is fuzzed like the others."""
 DECLARED_ROUTES = {
     route.route_key
     for route in load_routes_template().routes
@@ -192,6 +195,7 @@ def test_the_documents_cover_every_route_of_the_template(stack: LocalStack) -> N
         for doc in (
             document(stack, PUBLIC_DOCUMENT, "functions.public_api.app", {}),
             document(stack, STAFF_DOCUMENT, "functions.staff_api.app", bearer(stack)),
+            document(stack, SELF_SERVICE_DOCUMENT, "functions.member_self_service.app", {}),
         )
         for path, item in doc["paths"].items()
         for method in item
@@ -275,6 +279,11 @@ def test_the_staff_api_keeps_its_document(stack: LocalStack) -> None:
     headers = bearer(stack)
     doc = document(stack, STAFF_DOCUMENT, "functions.staff_api.app", headers)
     assert_no_findings(run_schemathesis(doc, fuzz_config(stack.base_url, headers)))
+
+
+def test_a_members_own_notice_keeps_its_document(stack: LocalStack) -> None:
+    doc = document(stack, SELF_SERVICE_DOCUMENT, "functions.member_self_service.app", {})
+    assert_no_findings(run_schemathesis(doc, fuzz_config(stack.base_url)))
 
 
 # --- answers the fuzzer rarely or never provokes ---------------------------------------------

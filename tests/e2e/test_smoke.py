@@ -30,7 +30,7 @@ def test_make_smoke_passes_against_the_local_stack(stack):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     steps = [line for line in done.stdout.splitlines() if line.startswith("ok  ")]
-    assert len(steps) == 12, done.stdout
+    assert len(steps) == 22, done.stdout
     assert "smoke test passed" in done.stdout
 
 

@@ -63,10 +63,14 @@ def test_tables_keys_streams_and_indexes(template: LocalTemplate) -> None:
 
     views = template.tables["ViewsTable"].create_kwargs
     assert "StreamSpecification" not in views
-    (gsi,) = views["GlobalSecondaryIndexes"]
-    assert gsi["IndexName"] == "by_list"
-    assert [k["AttributeName"] for k in gsi["KeySchema"]] == ["list_pk", "list_sk"]
-    assert gsi["Projection"] == {"ProjectionType": "ALL"}
+    by_list, by_name = views["GlobalSecondaryIndexes"]
+    assert by_list["IndexName"] == "by_list"
+    assert [k["AttributeName"] for k in by_list["KeySchema"]] == ["list_pk", "list_sk"]
+    assert by_list["Projection"] == {"ProjectionType": "ALL"}
+    # The directory: the listing's attributes only (INCLUDE), so a page reads little.
+    assert by_name["IndexName"] == "by_name"
+    assert [k["AttributeName"] for k in by_name["KeySchema"]] == ["name_pk", "name_sk"]
+    assert by_name["Projection"]["ProjectionType"] == "INCLUDE"
 
 
 def test_functions_code_handler_and_environment(template: LocalTemplate) -> None:
@@ -179,10 +183,14 @@ def test_tables_created_from_the_template_have_the_expected_keys(
             ("pk", "HASH"),
             ("sk", "RANGE"),
         ]
-        (gsi,) = views["GlobalSecondaryIndexes"]
-        assert [(k["AttributeName"], k["KeyType"]) for k in gsi["KeySchema"]] == [
+        indexes = {i["IndexName"]: i for i in views["GlobalSecondaryIndexes"]}
+        assert [(k["AttributeName"], k["KeyType"]) for k in indexes["by_list"]["KeySchema"]] == [
             ("list_pk", "HASH"),
             ("list_sk", "RANGE"),
+        ]
+        assert [(k["AttributeName"], k["KeyType"]) for k in indexes["by_name"]["KeySchema"]] == [
+            ("name_pk", "HASH"),
+            ("name_sk", "RANGE"),
         ]
         # TimeToLiveSpecification has no local meaning (nothing expires locally): left out,
         # the table is still made.

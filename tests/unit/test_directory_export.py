@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from verein.membership.domain_events import MembershipType
+from verein.membership.views.directory import DirectoryQuery
 from verein.membership.views.store import InMemoryMemberViews
 from verein.membership.views.summary import MemberSummary
-from verein.membership.web.export import all_members, directory_csv
+from verein.membership.web.export import all_members, directory_csv, directory_members
 
 
 def summary(n: int, **changes) -> MemberSummary:
@@ -85,3 +86,39 @@ def test_every_member_of_the_status_is_exported_across_pages_and_in_the_asked_or
     assert [m.member_number for m in all_members(views, "active", newest_first=True)] == list(
         reversed(exported)
     )
+
+
+def test_rows_carry_the_address_phone_and_membership_days_and_types_by_name():
+    member = summary(
+        4,
+        street="Hauptstraße 1",
+        postal_code="10115",
+        city="Berlin",
+        phone="030 1234",
+        member_since=date(2026, 3, 4),
+        ends_on=date(2026, 12, 31),
+        status="terminating",
+        membership_type="company-s",
+    )
+    names = {"company-s": "Firma klein"}
+    text = directory_csv(
+        [member], "de", day=date(2026, 6, 1), types=lambda code, _: names.get(code, code)
+    )
+    header, row = rows(text)
+    assert header[9:] == ["Straße", "PLZ", "Ort", "Telefon", "Mitglied seit", "Mitglied bis"]
+    assert row[9:] == ["Hauptstraße 1", "10115", "Berlin", "030 1234", "04.03.2026", "31.12.2026"]
+    assert row[4:6] == ["Firma klein", "Gekündigt"]
+    # on a day after the last one, the status the scheduled function will record
+    _, later = rows(directory_csv([member], "de", day=date(2027, 1, 1)))
+    assert later[4:6] == ["company-s", "Beendet"]  # an unknown code as it is
+
+
+def test_the_directory_export_reads_every_member_the_query_finds_by_name():
+    views = InMemoryMemberViews()
+    for n in range(1, 1206):
+        views.save(summary(n, applicant_name=f"Person {n:04d}", organisation=None), 0)
+    views.save(summary(2000, applicant_name="Jörg Müller", organisation=None), 0)
+    everyone = [m.applicant_name for m in directory_members(views, DirectoryQuery())]
+    assert everyone == ["Jörg Müller"] + [f"Person {n:04d}" for n in range(1, 1206)]
+    found = list(directory_members(views, DirectoryQuery(text="joerg mueller")))
+    assert [m.member_number for m in found] == [2000]

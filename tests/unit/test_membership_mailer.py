@@ -18,6 +18,7 @@ from verein.eventstore import CommandContext, RecordedEvent
 from verein.eventstore.memory import InMemoryEventStore
 from verein.kernel.domain_events import EventMetadata
 from verein.kernel.keyed_hash import KeyedHash
+from verein.kernel.links import SignedLinks
 from verein.mail.ledger import InMemoryMailLedger, MailState
 from verein.mail.memory import InMemoryMailSender
 from verein.mail.message import Mail
@@ -33,9 +34,17 @@ from verein.membership.usecases import (
     reject_application,
 )
 from verein.membership.views.store import InMemoryMemberViews
-from verein.settings import Association, Settings
+from verein.settings import Settings
 
 KEYS = KeyedHash(b"k" * 32)
+LINKS = SignedLinks(KEYS)
+SETTINGS = Settings.from_environment(
+    environ={
+        "EVENT_STORE_TABLE": "events",
+        "VIEWS_TABLE": "views",
+        "PUBLIC_BASE_URL": "https://verein.example",
+    }
+)
 STAFF = CommandContext(correlation_id="c", actor="staff:anna")
 
 
@@ -70,7 +79,9 @@ class World:
         self.reads = CountingStore(self.store)
         self.sender = InMemoryMailSender()
         self.ledger = InMemoryMailLedger()
-        self.mailer = MembershipMailer(self.reads, self.sender, self.ledger, Association())
+        self.mailer = MembershipMailer(
+            self.reads, self.sender, self.ledger, SETTINGS, lambda: LINKS
+        )
 
     def apply(self, n: int = 0) -> str:
         return apply_for_membership(self.store, KEYS, application(n), STAFF).application_id
@@ -130,7 +141,7 @@ def test_an_unknown_outcome_is_never_sent_again(world, caplog):
     member_id = world.apply()
     commit = world.commit(member_id, 1)
     unanswered = Unanswered()
-    mailer = MembershipMailer(world.store, unanswered, world.ledger, Association())
+    mailer = MembershipMailer(world.store, unanswered, world.ledger, SETTINGS, lambda: LINKS)
     with pytest.raises(LostAnswer):
         mailer.apply(commit)
     key = world.key(member_id, 1)
@@ -210,7 +221,7 @@ def test_a_commit_with_two_domain_events_sends_each_once_even_when_the_second_mu
             return super().send(mail)
 
     sender = SecondRefusedOnce()
-    mailer = MembershipMailer(world.store, sender, world.ledger, Association())
+    mailer = MembershipMailer(world.store, sender, world.ledger, SETTINGS, lambda: LINKS)
     with pytest.raises(MailNotSent):
         mailer.apply(commit)
     assert len(sender.mails) == 1
@@ -259,3 +270,71 @@ def test_the_composition_root_runs_the_mailer_on_the_change_stream_only():
     rebuild.verify(store, adapters.projections, segments=1)
     assert sender.mails == []
     assert "dynamodb" not in vars(adapters), "nothing needed a DynamoDB client"
+
+
+# --- after the application: the current address, the notice link ---------------------------
+
+
+def _approve(world: World, member_id: str) -> None:
+    approve_application(world.store, KEYS, MemberNumbers(world.store), member_id, STAFF)
+
+
+def test_mails_go_to_the_address_staff_changed_to(world):
+    from verein.membership.commands import ChangeContactDetails
+    from verein.membership.lifecycle import change_contact_details
+
+    member_id = world.apply()
+    change = ChangeContactDetails(email="neu@example.org", applicant_name="Erika Neu")
+    change_contact_details(world.store, KEYS, member_id, change, STAFF)
+    _approve(world, member_id)
+    world.mailer.apply(world.commit(member_id, 3))
+    (welcome,) = world.sender.mails
+    assert welcome.to == "neu@example.org" and "Erika Neu" in welcome.text
+
+
+def _request_link(world: World, email: str) -> list[RecordedEvent]:
+    from verein.membership.notice_link import request_notice_link
+
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert request_notice_link(world.store, KEYS, email, "de", STAFF, now=now)
+    (stream,) = [s for s in world.store.read_all() if s.stream_id.startswith("notice-link#")]
+    return list(stream.events)
+
+
+def test_a_notice_link_request_mails_an_active_member_a_signed_link(world):
+    from verein.membership.notice_link import PURPOSE
+
+    member_id = world.apply()
+    _approve(world, member_id)
+    commit = _request_link(world, "P0@example.org")
+    world.mailer.apply(commit)
+    world.mailer.apply(commit)  # redelivered: once
+    (mail,) = world.sender.mails
+    assert mail.to == "p0@example.org"
+    (link,) = [u for u in mail.links if "/membership/notice/" in u]
+    assert link.startswith("https://verein.example/membership/notice/")
+    token = link.split("/membership/notice/")[1].split("?")[0]
+    assert LINKS.subject(token, PURPOSE, datetime(2026, 12, 1, tzinfo=UTC)) == member_id
+
+
+def test_a_member_under_notice_is_told_the_last_day_and_an_ended_one_nothing(world):
+    from datetime import date
+
+    from verein.membership.lifecycle import exclude_member, give_notice
+    from verein.membership.notice import NoticePolicy
+    from verein.membership.notice_link import request_notice_link
+
+    member_id = world.apply()
+    _approve(world, member_id)
+    give_notice(world.store, KEYS, member_id, STAFF, today=date(2026, 3, 1), policy=NoticePolicy())
+    world.mailer.apply(_request_link(world, "p0@example.org"))
+    (mail,) = world.sender.mails
+    assert "31. Dezember 2026" in mail.text and not [
+        u for u in mail.links if "/membership/notice/" in u
+    ]
+    other = world.apply(1)
+    _approve(world, other)
+    exclude_member(world.store, KEYS, other, STAFF, today=date(2026, 3, 1), reason="x")
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    # The ended membership freed its address: a request for it records nothing, mails nothing.
+    assert not request_notice_link(world.store, KEYS, "p1@example.org", "de", STAFF, now=now)

@@ -5,7 +5,7 @@ language, naming the association and the person; a note causes none."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -19,9 +19,10 @@ from verein.membership.domain_events import (
     MembershipApplied,
     MembershipApproved,
     MembershipType,
+    NoticeGiven,
 )
 from verein.membership.mail_texts import MAIL_TEXTS
-from verein.membership.mails import MAILED, causes_mail, mails_for
+from verein.membership.mails import MAILED, Recipient, causes_mail, mails_for
 from verein.membership.web.reference import reference
 from verein.settings import Association
 
@@ -49,6 +50,10 @@ def applied(language: str = "de", **changes) -> MembershipApplied:
     return MembershipApplied(**values)
 
 
+def to(application: MembershipApplied) -> Recipient:
+    return Recipient(application.applicant_name, application.email, application.language)
+
+
 def recorded(payload: DomainEvent, version: int = 1) -> RecordedEvent:
     metadata = EventMetadata(
         event_id=str(uuid.uuid4()),
@@ -62,7 +67,7 @@ def recorded(payload: DomainEvent, version: int = 1) -> RecordedEvent:
 
 def only_mail(payload: DomainEvent, language: str = "de") -> tuple[RecordedEvent, str, Mail]:
     event = recorded(payload, version=1 if isinstance(payload, MembershipApplied) else 2)
-    ((key, mail),) = mails_for([event], applied(language), ASSOCIATION)
+    ((key, mail),) = mails_for([event], to(applied(language)), ASSOCIATION)
     return event, key, mail
 
 
@@ -144,7 +149,7 @@ def test_a_withdrawal_is_confirmed(language):
 def test_a_note_causes_no_mail():
     note = [recorded(MemberNoteAdded(text="Rückruf am Montag"), version=2)]
     assert not causes_mail(note)
-    assert mails_for(note, applied(), ASSOCIATION) == []
+    assert mails_for(note, to(applied()), ASSOCIATION) == []
 
 
 def test_a_commit_with_two_domain_events_causes_two_mails_with_their_own_keys():
@@ -154,14 +159,14 @@ def test_a_commit_with_two_domain_events_causes_two_mails_with_their_own_keys():
         recorded(MembershipApproved(member_number=1), 3),
     ]
     assert causes_mail(commit)
-    mails = mails_for(commit, applied(), ASSOCIATION)
+    mails = mails_for(commit, to(applied()), ASSOCIATION)
     assert [key for key, _ in mails] == [commit[0].metadata.event_id, commit[2].metadata.event_id]
     assert "Mitgliedsnummer 1" in mails[1][1].subject
 
 
 def test_names_and_organisations_cannot_add_markup_to_the_html():
     person = applied(applicant_name='Eve <img src=x onerror="x()">', organisation="<b>Evil</b>")
-    ((_, mail),) = mails_for([recorded(person)], person, ASSOCIATION)
+    ((_, mail),) = mails_for([recorded(person)], to(person), ASSOCIATION)
     assert "<img" not in mail.html and "<b>" not in mail.html
     assert "&lt;img" in mail.html and "&lt;b&gt;Evil" in mail.html
     assert 'Eve <img src=x onerror="x()">' in mail.text
@@ -169,7 +174,7 @@ def test_names_and_organisations_cannot_add_markup_to_the_html():
 
 def test_an_unknown_language_falls_back_to_german():
     person = applied("fr")
-    ((_, mail),) = mails_for([recorded(person)], person, ASSOCIATION)
+    ((_, mail),) = mails_for([recorded(person)], to(person), ASSOCIATION)
     assert mail.text.startswith("Guten Tag Erika Mustermann,")
 
 
@@ -185,7 +190,29 @@ def test_every_mail_text_is_used_and_every_mailed_domain_event_has_both_template
         for k in MAIL_TEXTS.keys()  # noqa: SIM118 - a Catalogue: keys() is all it has
         if f'"{k}"' not in sources
         and not k.endswith(".subject")
-        and not k.startswith("membership_type.")
+        and not k.startswith(("membership_type.", "month."))
     ]
     assert not unused, unused
     assert 'f"{kind}.subject"' in code
+
+
+@pytest.mark.parametrize(
+    ("language", "ends"),
+    [
+        ("de", "Ihre Mitgliedschaft endet mit Ablauf des 31. Dezember 2026."),
+        ("en", "Your membership ends at the end of 31 December 2026."),
+    ],
+)
+def test_a_notice_is_confirmed_with_the_last_day(language, ends):
+    notice = NoticeGiven(ends_on=date(2026, 12, 31), given_on=date(2026, 3, 1), by_member=False)
+    _, _, mail = only_mail(notice, language)
+    assert ends in mail.text and ends in mail.html
+    assert_common(mail, language)
+
+
+def test_every_month_has_its_name_in_a_long_date():
+    from verein.membership.mails import long_date
+
+    names = {long_date(date(2026, month, 1), "de").split()[1] for month in range(1, 13)}
+    assert len(names) == 12 and "März" in names
+    assert long_date(date(2026, 5, 9), "en") == "9 May 2026"

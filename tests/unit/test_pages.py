@@ -120,3 +120,21 @@ def test_a_turned_away_form_post_gets_a_page_in_the_layout():
     assert answer["statusCode"] == 413
     assert "The request is too large." in answer["body"]
     assert "Stadtmarketing Musterstadt e.V." in answer["body"] and 'lang="en"' in answer["body"]
+
+
+def test_the_navigation_marks_the_most_specific_entry_of_the_page_shown():
+    from verein.staff_app.pages import current_link
+    from verein.web.pages import Link
+
+    nav = [
+        Link("Kennzahlen", "/control/dashboard?lang=de"),
+        Link("Mitglieder", "/control/members?lang=de"),
+        Link("Anträge", "/control/members?status=applied&order=oldest&lang=de"),
+    ]
+    queue = {"status": "applied", "order": "oldest", "lang": "en"}
+    assert current_link(nav, "/control/members", queue) == nav[2].href
+    assert current_link(nav, "/control/members", {"status": "active"}) == nav[1].href
+    assert current_link(nav, "/control/members", None) == nav[1].href
+    assert current_link(nav, "/control/members/1234", None) == nav[1].href  # a person's page
+    assert current_link(nav, "/control/fees", None) is None
+    assert current_link(nav, "/control/membersx", None) is None

@@ -275,7 +275,9 @@ def test_the_list_shows_applications_with_their_reference_and_links_each(app):
     first = app.apply(name="Erika Mustermann", email="erika@example.org")
     second = app.apply(name="Max Müller", email="max@example.org")
     browser, page = signed_in(app)
-    assert page.url.startswith("/control/members")
+    assert page.url.startswith("/control/members")  # the register: everyone by name
+    assert f'href="/control/members/{first}?lang=de"' in page.text
+    page = browser.get("/control/members?status=applied&order=oldest")  # the applications
     assert page.text.index("Erika Mustermann") < page.text.index("Max Müller")
     assert reference(first) in page.text and reference(second) in page.text
     assert f'href="/control/members/{first}?lang=de"' in page.text
@@ -284,13 +286,14 @@ def test_the_list_shows_applications_with_their_reference_and_links_each(app):
 
 
 def test_the_list_pages_with_a_next_link(app, monkeypatch):
-    import verein.membership.web.control as control  # noqa: PLC0415
+    import verein.membership.web.control.register as control  # noqa: PLC0415
 
     monkeypatch.setattr(control, "PAGE_SIZE", 2)
     names = [f"Person {n}" for n in range(5)]
     for n, name in enumerate(names):
         app.apply(name=name, email=f"p{n}@example.org")
-    browser, page = signed_in(app)
+    browser, _ = signed_in(app)
+    page = browser.get("/control/members?status=applied&order=oldest")
     seen = []
     while True:
         seen += re.findall(r">(Person \d)</a>", page.text)

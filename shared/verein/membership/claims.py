@@ -1,10 +1,10 @@
-"""The unique keys membership commands take with their domain events (see eventstore.Claim)."""
+"""The unique keys membership commands take with their domain events (see eventstore.Claim);
+idempotency keys are the kernel's (``verein.kernel.idempotency``)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from verein.eventstore import Claim
+from verein.kernel.idempotency import idempotency_claim
 from verein.kernel.keyed_hash import KeyedHash
 from verein.kernel.mailbox import mailbox_key
 
@@ -15,16 +15,9 @@ def open_application_claim(email: str, keyed_hash: KeyedHash) -> Claim:
     return Claim("membership-application", key)
 
 
-def idempotency_claim(scope: str, key: str, request: BaseModel, keyed_hash: KeyedHash) -> Claim:
-    """A client-chosen ``Idempotency-Key`` within ``scope``: the same key never appends twice,
-    and the fingerprint of ``request`` tells a retry from a different request under that key."""
-    return Claim(
-        "idempotency",
-        keyed_hash.digest("idempotency", f"{scope}:{key}"),
-        fingerprint=keyed_hash.digest("request", request.model_dump_json()),
-    )
-
-
 def member_number_claim(number: int) -> Claim:
     """A member number belongs to one membership, for good (never released, never reused)."""
     return Claim("member-number", str(number))
+
+
+__all__ = ["idempotency_claim", "member_number_claim", "open_application_claim"]

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from verein.membership.domain_events import DOMAIN_EVENTS
+from verein.membership import domain_events, notice_link
+
+DOMAIN_EVENTS = (*domain_events.DOMAIN_EVENTS, *notice_link.DOMAIN_EVENTS)
+"""Membership's domain events: of member streams, and of notice-link requests."""
 
 if TYPE_CHECKING:  # types only: the API functions import this module and build no projector
     from verein.changes.dispatcher import CommitHandler
@@ -43,6 +46,9 @@ class MembershipPorts(Protocol):
     @property
     def member_numbers(self) -> MemberNumbers: ...
 
+    @property
+    def settings(self) -> Settings: ...
+
 
 def projections(ports: MembershipPorts) -> tuple[Projection, ...]:
     from verein.membership.views.projector import MemberDirectoryProjector  # noqa: PLC0415
@@ -65,13 +71,21 @@ class MailerPorts(Protocol):
     @property
     def settings(self) -> Settings: ...
 
+    @property
+    def keyed_hash(self) -> KeyedHash: ...
+
 
 def reactors(ports: MailerPorts) -> tuple[CommitHandler, ...]:
     """What membership does on the change stream besides its views: the mails. Never part of
     ``projections``, so ``membership views verify|rebuild`` sends nothing."""
+    from verein.kernel.links import SignedLinks  # noqa: PLC0415
     from verein.membership.mailer import MembershipMailer  # noqa: PLC0415
 
     mailer = MembershipMailer(
-        ports.event_store, ports.mail_sender, ports.mail_ledger, ports.settings.association
+        ports.event_store,
+        ports.mail_sender,
+        ports.mail_ledger,
+        ports.settings,
+        lambda: SignedLinks(ports.keyed_hash),
     )
     return (mailer,)

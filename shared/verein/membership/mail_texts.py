@@ -88,6 +88,64 @@ MAIL_TEXTS = Catalogue(
             "en": "We confirm that you have withdrawn your application for membership of "
             "{association}; we will not process it any further.",
         },
+        # NoticeLinkRequested: the link to give notice (an active member).
+        "notice_link.subject": {
+            "de": "Ihre Kündigung bei {association}: Link zur Bestätigung",
+            "en": "Your notice to {association}: link to confirm",
+        },
+        "notice_link.intro": {
+            "de": "Sie haben angefragt, Ihre Mitgliedschaft bei {association} zu kündigen. "
+            "Über den folgenden Link können Sie die Kündigung bestätigen:",
+            "en": "You asked to end your membership of {association}. You can confirm your "
+            "notice with this link:",
+        },
+        "notice_link.until": {
+            "de": "Der Link gilt bis {until}. Erst mit der Bestätigung auf der Seite des Links "
+            "ist die Kündigung erklärt.",
+            "en": "The link is valid until {until}. Your notice is only given once you confirm "
+            "it on the link's page.",
+        },
+        # NoticeLinkRequested for a member under notice: the day it ends.
+        "notice_already.subject": {
+            "de": "Ihre Mitgliedschaft bei {association} ist bereits gekündigt",
+            "en": "Your membership of {association} is under notice already",
+        },
+        "notice_already.intro": {
+            "de": "Sie haben angefragt, Ihre Mitgliedschaft bei {association} zu kündigen. "
+            "Die Kündigung liegt uns bereits vor.",
+            "en": "You asked to end your membership of {association}. We have your notice already.",
+        },
+        # NoticeGiven: the confirmation of the notice, with the last day.
+        "notice.subject": {
+            "de": "Bestätigung Ihrer Kündigung bei {association}",
+            "en": "Your notice to {association} is confirmed",
+        },
+        "notice.intro": {
+            "de": "hiermit bestätigen wir Ihre Kündigung der Mitgliedschaft bei {association}.",
+            "en": "We confirm your notice of termination of your membership of {association}.",
+        },
+        "notice.ends": {
+            "de": "Ihre Mitgliedschaft endet mit Ablauf des {ends_on}.",
+            "en": "Your membership ends at the end of {ends_on}.",
+        },
+        "notice.until": {
+            "de": "Bis dahin sind Sie weiterhin Mitglied. Sollten Sie es sich anders überlegen, "
+            "schreiben Sie uns einfach an {email}.",
+            "en": "You remain a member until then. Should you change your mind, just write to "
+            "us at {email}.",
+        },
+        "month.1": {"de": "Januar", "en": "January"},
+        "month.2": {"de": "Februar", "en": "February"},
+        "month.3": {"de": "März", "en": "March"},
+        "month.4": {"de": "April", "en": "April"},
+        "month.5": {"de": "Mai", "en": "May"},
+        "month.6": {"de": "Juni", "en": "June"},
+        "month.7": {"de": "Juli", "en": "July"},
+        "month.8": {"de": "August", "en": "August"},
+        "month.9": {"de": "September", "en": "September"},
+        "month.10": {"de": "Oktober", "en": "October"},
+        "month.11": {"de": "November", "en": "November"},
+        "month.12": {"de": "Dezember", "en": "December"},
     }
 )
 """Every text of membership's mails (keys without a prefix: this catalogue is never merged)."""

@@ -10,16 +10,17 @@ keeps the record; one refused for good is marked ``failed`` and logged as an err
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from verein.eventstore import EventStore, RecordedEvent
+from verein.kernel.links import SignedLinks
 from verein.mail.ledger import MailLedger
 from verein.mail.once import send_once
 from verein.mail.port import MailSender
-from verein.membership import streams
-from verein.membership.domain_events import MembershipApplied
-from verein.membership.mails import causes_mail, mails_for
-from verein.settings import Association
+from verein.membership import notice_link, streams
+from verein.membership.mails import Recipient, causes_mail, mails_for, notice_link_mail
+from verein.membership.views.summary import summary_from
+from verein.settings import Settings
 
 
 class ApplicationMissing(LookupError):
@@ -36,35 +37,63 @@ class MembershipMailer:
         store: EventStore,
         sender: MailSender,
         ledger: MailLedger,
-        association: Association,
+        settings: Settings,
+        links: Callable[[], SignedLinks],
     ) -> None:
         self._store = store
         self._sender = sender
         self._ledger = ledger
-        self._association = association
+        self._settings = settings
+        self._association = settings.association
+        self._links = links
+        """Built on the first notice link (it needs the claim-key secret)."""
 
     def apply(self, commit: Sequence[RecordedEvent]) -> None:
         """Send the commit's mails in order; the first that raises stops the rest, which the
         redelivered record sends (the ones sent already are skipped by their keys)."""
+        if commit and notice_link.is_notice_link(commit[0].stream_id):
+            self._notice_links(commit)
+            return
         if not commit or not streams.is_membership(commit[0].stream_id):
             return
         if not causes_mail(commit):  # a note: no mail, and no read of the stream
             return
-        applied = self._application(commit)
-        for key, mail in mails_for(commit, applied, self._association):
+        recipient = self._recipient(commit)
+        for key, mail in mails_for(commit, recipient, self._association):
             send_once(self._ledger, self._sender, key, mail)
 
-    def _application(self, commit: Sequence[RecordedEvent]) -> MembershipApplied:
-        """The stream's application (who, where, which language): in the commit itself, or
-        read from the store (decisions do not repeat the address)."""
+    def _recipient(self, commit: Sequence[RecordedEvent]) -> Recipient:
+        """Name, address and language as they are at the end of this commit: from the commit
+        itself when it starts the stream, else from the stream read up to it (decisions do not
+        repeat the address, and staff may have changed it since the application)."""
         stream_id = commit[0].stream_id
-        applied = _first_application(commit)
-        if applied is None:
-            applied = _first_application(self._store.load(stream_id))
-        if applied is None:
+        history: Sequence[RecordedEvent] = commit
+        if commit[0].version != 1:
+            history = [e for e in self._store.load(stream_id) if e.version <= commit[-1].version]
+        summary = summary_from(history)
+        if summary is None:
             raise ApplicationMissing(stream_id)
-        return applied
+        return Recipient(summary.applicant_name, summary.email, summary.language)
 
-
-def _first_application(events: Sequence[RecordedEvent]) -> MembershipApplied | None:
-    return next((e.payload for e in events if isinstance(e.payload, MembershipApplied)), None)
+    def _notice_links(self, commit: Sequence[RecordedEvent]) -> None:
+        """The notice link to the member's address as it is now; to an address that is no
+        (longer an active) member's, what the status is instead, or nothing."""
+        for recorded in commit:
+            request = recorded.payload
+            if not isinstance(request, notice_link.NoticeLinkRequested):
+                continue
+            member = summary_from(self._store.load(streams.stream_id(request.member_id)))
+            if member is None:
+                continue
+            base_url = self._settings.required(self._settings.public_base_url, "PUBLIC_BASE_URL")
+            expires = recorded.metadata.occurred_at + notice_link.LINK_LIFETIME
+            token = self._links().issue(notice_link.PURPOSE, request.member_id, expires)
+            mail = notice_link_mail(
+                member,
+                request.language,
+                f"{base_url.rstrip('/')}/membership/notice/{token}?lang={request.language}",
+                expires,
+                self._association,
+            )
+            if mail is not None:
+                send_once(self._ledger, self._sender, recorded.metadata.event_id, mail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel
 
 from verein.eventstore import Claim, ClaimTaken, CommandContext, EventStore, RecordedEvent
 from verein.kernel.errors import CommandConflict, DomainRuleViolated
+from verein.kernel.idempotency import IdempotencyKeyReused
 from verein.kernel.keyed_hash import KeyedHash
 from verein.kernel.runner import Outcome, execute, load_state
 from verein.membership import streams
@@ -26,8 +28,8 @@ from verein.membership.commands import (
     RejectApplication,
     WithdrawApplication,
 )
+from verein.membership.contact import current_email
 from verein.membership.decider import Membership, membership_decider
-from verein.membership.domain_events import MembershipApplied
 from verein.membership.numbers import MemberNumbers
 
 
@@ -64,10 +66,6 @@ class NoteAdded:
     already_received: bool
 
 
-class IdempotencyKeyReused(Exception):
-    """The ``Idempotency-Key`` was used before with a different request: nothing was stored."""
-
-
 def add_member_note(
     store: EventStore,
     keyed_hash: KeyedHash,
@@ -96,7 +94,8 @@ class Decided:
     """The answer to a decision on an application."""
 
     version: int | None
-    """The decision's version in the member's stream; None for a repeated idempotency key."""
+    """The decision's version in the member's stream; None for a repeated idempotency key,
+    or when the command changed nothing (joining a group the member is in)."""
     already_received: bool
     member_number: int | None = None
     """The number an approval gave (also on a repeated request)."""
@@ -175,23 +174,56 @@ def _close(
     *,
     idempotency_key: str | None,
 ) -> Decided:
+    # Released with the decision, in the same write: the address is free exactly when the
+    # application is closed.
+    return change_member(
+        store,
+        keyed_hash,
+        member_id,
+        command,
+        context,
+        idempotency_key=idempotency_key,
+        release_address=True,
+    )
+
+
+def change_member(
+    store: EventStore,
+    keyed_hash: KeyedHash,
+    member_id: str,
+    command: MembershipCommand,
+    context: CommandContext,
+    *,
+    idempotency_key: str | None = None,
+    take: Sequence[Claim] = (),
+    release: Sequence[Claim] = (),
+    release_address: bool = False,
+    expected_version: int | None = None,
+) -> Decided:
+    """Run ``command`` on an existing membership, with an optional ``Idempotency-Key``.
+
+    ``take`` and ``release`` claims go with the command's write; ``release_address`` adds the
+    membership's e-mail address to ``release`` (the command closes an application or ends a
+    membership). A taken address claim is the rule ``membership.email_taken``. With
+    ``expected_version`` (the version ``take``/``release`` were derived at) a moved stream
+    raises ``StreamMoved`` (``kernel.runner``).
+    """
     history = member_history(store, member_id)
     if not history:
         raise DomainRuleViolated("membership.unknown", status=404)
-    applied = history[0].payload
-    if not isinstance(applied, MembershipApplied):  # every membership stream starts so
-        raise DomainRuleViolated("membership.unknown", status=404)
-    # Released with the decision, in the same write: the address is free exactly when the
-    # application is closed. The claim key comes from the application's own address.
-    release = [open_application_claim(applied.email, keyed_hash)]
+    released = list(release)
+    if release_address and (email := current_email(e.payload for e in history)):
+        released.append(open_application_claim(email, keyed_hash))
     repeat = _idempotency(member_id, idempotency_key, command, keyed_hash)
     if (earlier := _earlier(store, repeat, idempotency_key)) is not None:
         return earlier
     try:
-        outcome = _on_member(store, member_id, command, context, repeat, release=release)
+        outcome = _on_member(store, member_id, command, context, [*take, *repeat], release=released)
     except ClaimTaken as taken:
+        if taken.claim.namespace == "membership-application":
+            raise DomainRuleViolated("membership.email_taken") from taken
         return _repeated(store, member_id, taken, idempotency_key)
-    return Decided(outcome.version, already_received=False)
+    return Decided(outcome.version if outcome.new_events else None, already_received=False)
 
 
 def _idempotency(
@@ -232,6 +264,7 @@ def _on_member(
     *,
     release: list[Claim] | None = None,
     new_stream: bool = False,
+    expected_version: int | None = None,
 ) -> Outcome[Membership]:
     """Run a command on one membership stream; the member is the data subject of its events."""
     return execute(
@@ -244,4 +277,5 @@ def _on_member(
         claims=claims,
         release=release or [],
         new_stream=new_stream,
+        expected_version=expected_version,
     )

@@ -9,9 +9,10 @@ its navigation entries come from ``Section`` callables the function passes to ``
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import parse_qsl
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -41,6 +42,33 @@ def local_time(moment: datetime, language: Language) -> str:
     return local.strftime("%d %b %Y, %H:%M")
 
 
+def local_date(day: date, language: Language) -> str:
+    return day.strftime("%d.%m.%Y") if language == "de" else day.strftime("%d %b %Y")
+
+
+def current_link(nav: Sequence[Link], path: str, query: Mapping[str, str] | None) -> str | None:
+    """The navigation entry of the page shown: the one of its path (or of the section it is
+    in: a person's page is in the register), and of two entries on one path (the register
+    and its queue of applications) the one whose parameters (but the language) the request
+    has, the most specific first."""
+    sent = {k: v for k, v in (query or {}).items() if k != "lang"}
+    best: tuple[bool, int, str] | None = None
+    for link in nav:
+        link_path, _, link_query = link.href.partition("?")
+        wanted = {k: v for k, v in parse_qsl(link_query) if k != "lang"}
+        exact = link_path == path
+        if not (exact or path.startswith(link_path + "/")):
+            continue
+        if exact and any(sent.get(k) != v for k, v in wanted.items()):
+            continue
+        if not exact and wanted:
+            continue  # a sub-page belongs to the section's plain entry
+        score = (exact, len(wanted), link.href)
+        if best is None or score[:2] > best[:2]:
+            best = score
+    return best[2] if best else None
+
+
 class StaffPages:
     def __init__(self, folder: Path, messages: Catalogue) -> None:
         self.messages = MESSAGES.merged(messages)
@@ -54,11 +82,13 @@ class StaffPages:
         *,
         status: int = 200,
         query: Mapping[str, str] | None = None,
+        language: Language | None = None,
         **values: Any,
     ) -> Response[str]:
-        """``name`` in the staff layout; ``query`` is what the language switch keeps."""
+        """``name`` in the staff layout; ``query`` is what the language switch keeps;
+        ``language`` the page's, when a form said it (else the request's)."""
         request = cast(APIGatewayProxyEventV2, router.current_event)
-        language = request_language(router)
+        language = language or request_language(router)
         session = current_session(router)
         sections = cast(Sequence[Section], router.context.get("sections", ()))
         nav = [link for section in sections for link in section(language)]
@@ -72,9 +102,10 @@ class StaffPages:
             staff=session.staff,
             csrf=session.csrf_token,
             nav=nav,
-            current_path=request.raw_path,
+            current_href=current_link(nav, request.raw_path, request.query_string_parameters),
             switch_href=switch_href(request.raw_path, language, query),
             when=lambda moment: local_time(moment, language),
+            on=lambda day: local_date(day, language),
             **values,
         )
         return Response(status, HTML, html, headers={"Content-Language": language})

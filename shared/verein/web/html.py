@@ -88,6 +88,43 @@ ol.timeline .meta{color:#505050;font-size:.9rem}
 form.decision{border-top:1px solid #ddd;padding:.5rem 0 1rem}
 form.decision button.secondary{margin-top:1rem}
 button.danger{background:#a00000}
+form.fee-schedule input[type=date]{display:block;padding:.45rem;font-size:1rem;
+font-family:inherit;border:2px solid #555;border-radius:0;background:#fff;max-width:100%}
+form.fee-schedule .invalid input[type=date]{border-color:#a00000}
+fieldset.fee-row{border-top:1px solid #ddd;margin-top:1.5rem;padding-top:.5rem}
+.fee-code{font-family:ui-monospace,monospace;overflow-wrap:anywhere}
+.fee-amount{text-align:right;white-space:nowrap}
+input[type=tel]{display:block;width:100%;max-width:100%;padding:.5rem;font-size:1rem;
+border:2px solid #555;border-radius:0}
+.invalid input[type=tel]{border-color:#a00000}
+form.as-of{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}
+form.as-of label{flex-basis:100%}
+form.as-of button{margin:0}
+details.actions{border-top:1px solid #ddd;margin-top:1.5rem;padding-top:.75rem}
+details.actions>summary{font-size:1.2rem;font-weight:700;cursor:pointer}
+ul.plain{list-style:none;padding:0;margin:0}
+ul.groups form{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.25rem 0}
+ul.groups button{margin:0}
+.contact-row{border-top:1px dashed #ccc;margin-top:1rem}
+@media (min-width:48rem){
+.contact-row{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:0 1rem}
+.contact-row .field{min-width:0}
+}
+@media (min-width:48rem){
+fieldset.fee-row{display:grid;gap:0 1rem;align-items:start;
+grid-template-columns:minmax(0,1fr) minmax(0,1.5fr) minmax(0,1.5fr) minmax(0,1fr)}
+fieldset.fee-row .field{margin-top:.5rem;min-width:0}
+.fee-code{white-space:nowrap}
+}
+@media (max-width:40rem){
+table.fees thead{position:absolute;left:-999rem}
+table.fees tr{display:grid;grid-template-columns:1fr auto;gap:0 1rem;
+grid-template-areas:"code fee" "label label";border-bottom:1px solid #ddd;padding:.5rem 0}
+table.fees td{border:0;padding:0}
+table.fees td:nth-child(1){grid-area:code}
+table.fees td:nth-child(2){grid-area:label}
+table.fees td:nth-child(3){grid-area:fee}
+}
 @media (max-width:40rem){
 table.members thead{position:absolute;left:-999rem}
 table.members tr{display:block;border-bottom:1px solid #ccc;padding:.5rem 0}
@@ -95,6 +132,31 @@ table.members td{display:block;border:0;padding:.1rem 0}
 dl.summary{grid-template-columns:1fr}
 dl.summary dd{margin-bottom:.5rem}
 }
+ul.cards{list-style:none;padding:0;margin:1rem 0 1.5rem;display:grid;gap:.75rem;
+grid-template-columns:repeat(auto-fit,minmax(9.5rem,1fr))}
+ul.cards li.wide{grid-column:span 2}
+ul.cards li{border:1px solid #ccc;border-top:4px solid #0b4f9c;padding:.5rem .75rem}
+.card-value{display:block;font-size:1.6rem;font-weight:700;line-height:1.25;white-space:nowrap}
+.card-label{display:block;font-weight:600}
+ul.cards .hint{display:block}
+figure.chart{margin:0}
+ul.legend{display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;list-style:none;padding:0;margin:0 0 .5rem}
+ul.legend svg{vertical-align:-.1rem;margin-right:.4rem}
+svg.bars{display:block;width:100%}
+svg.bars text{font-size:11px;fill:#505050}
+svg.bars .value{font-size:10px;fill:#1b1b1b}
+svg.bars .year{font-weight:700;fill:#1b1b1b}
+details.numbers{margin:.5rem 0 1rem}
+details.numbers>summary{cursor:pointer;color:#0b4f9c}
+table.numbers{margin-bottom:.5rem}
+table.numbers .num{text-align:right;white-space:nowrap;padding:.5rem 0 .5rem .75rem}
+table.numbers thead .num,table.numbers .num .hint{white-space:normal}
+table.numbers tbody th,table.numbers tfoot th{font-size:1rem;font-weight:400}
+details.numbers table{max-width:30rem}
+table.numbers tfoot th,table.numbers tfoot td{font-weight:700;border-bottom:0}
+.dash-grid{display:grid;gap:0 2.5rem}
+@media (min-width:48rem){.dash-grid{grid-template-columns:repeat(2,minmax(0,1fr))}}
+@media (max-width:40rem){svg.bars .minor,svg.bars .value{display:none}}
 """
 """What the staff app's pages add (tables, navigation, timeline): public pages do not carry it."""
 

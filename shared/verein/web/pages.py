@@ -14,8 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
+from verein.kernel.clock import ASSOCIATION_ZONE
 from verein.settings import Association
 from verein.web.html import STYLE
 from verein.web.i18n import COMMON, Catalogue, Language
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
 SHARED_TEMPLATES = Path(__file__).parent / "templates"
-LOCAL_TIME = ZoneInfo("Europe/Berlin")
-"""The association's time: what staff and members read (stored times are UTC)."""
+LOCAL_TIME = ASSOCIATION_ZONE
+"""The association's time: what staff and members read (``verein.kernel.clock``)."""
 
 
 @dataclass(frozen=True)

@@ -66,12 +66,24 @@ def screen(event: dict[str, Any], limits: Limits) -> Rejection | None:
         return Rejection(text, _MESSAGE_BY_STATUS[text], kind)
     if kind not in limits.accepts:
         return Rejection(415, _MESSAGE_BY_STATUS[415], kind)
-    if kind == JSON and json_depth(text) > limits.max_json_depth:
-        return Rejection(400, _MESSAGE_BY_STATUS[400], kind)
-    if kind == FORM and not _decodes_strictly(text):
+    if not _readable(kind, text, limits):
         return Rejection(400, _MESSAGE_BY_STATUS[400], kind)
     return None
 
+
+def _readable(kind: str, text: str, limits: Limits) -> bool:
+    """Whether a body of a media type the route takes can be read at all."""
+    if kind == JSON:
+        # API Gateway hands a body that is not UTF-8 over as text, each bad byte turned into
+        # U+FFFD: JSON must be UTF-8 (RFC 8259), and nobody types U+FFFD. Refused as a whole,
+        # as a form with such bytes is, whether or not a route reads the field it is in.
+        return json_depth(text) <= limits.max_json_depth and _REPLACEMENT not in text
+    if kind == FORM:
+        return _decodes_strictly(text)
+    return True
+
+
+_REPLACEMENT = "\ufffd"
 
 _MESSAGE_BY_STATUS = {
     400: "error.body",

@@ -3,13 +3,17 @@
 Views table layout of generation ``n`` (see ``verein.changes.rebuild``), with ``<g>`` empty for
 generation 1 and ``g<n>#`` after it: ``pk = <g>member#<id>``, ``sk = summary``; the ``by_list``
 index lists members by status (``list_pk = <g>members#<status>``, ``list_sk =
-<applied_at>#<id>``), so "all applications" is one Query, never a Scan. The control item
-(``pk = views#control``, ``sk = membership.directory``) names the served generation.
+<applied_at>#<id>``), so "all applications" is one Query, never a Scan; the ``by_name`` index
+lists everyone by name (``name_pk = <g>directory``, ``name_sk = <sort name> #<id>``, with the
+listing attributes and ``search``, see ``verein.membership.views.directory``), so a filtered
+or searched directory page is one partition's Query with a filter, never a Scan. The control
+item (``pk = views#control``, ``sk = membership.directory``) names the served generation.
 """
 
 from __future__ import annotations
 
 import base64
+import math
 import re
 import threading
 import time
@@ -21,6 +25,15 @@ from botocore.exceptions import ClientError
 
 from verein.changes.rebuild import GenerationControl, Generations
 from verein.eventstore.dynamodb import from_attribute_values, to_attribute_values
+from verein.membership.views import directory as named
+from verein.membership.views.directory import (
+    DirectoryEntry,
+    DirectoryPage,
+    DirectoryQuery,
+    entry_of,
+    position_of,
+    search_text,
+)
 from verein.membership.views.generations import (
     DynamoDBGenerationControl,
     InMemoryGenerationControl,
@@ -31,6 +44,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 LIST_INDEX = "by_list"
+NAME_INDEX = "by_name"
+InvalidCursor = named.InvalidCursor
+"""A paging cursor that this API did not hand out (the directory's and the lists' alike)."""
 VIEW = "membership.directory"
 """The view's name: its projector's, and the sort key of its control item."""
 
@@ -63,10 +79,6 @@ def _position(cursor: str) -> str:
     if not _CURSOR.match(position):
         raise InvalidCursor(cursor)
     return position
-
-
-class InvalidCursor(ValueError):
-    """A paging cursor that this API did not hand out."""
 
 
 class ViewChangedConcurrently(Exception):
@@ -119,6 +131,23 @@ class MemberViews(Protocol):
         """
         ...
 
+    def directory(
+        self,
+        query: DirectoryQuery,
+        limit: int = 100,
+        after: str | None = None,
+        generation: int | None = None,
+    ) -> DirectoryPage:
+        """Every member and applicant that meets ``query``, by name (then member id; see
+        ``verein.membership.views.directory``), ``limit`` (>= 1) a page.
+
+        As ``by_status``: ``next_cursor`` is None exactly on the last page, ``after`` takes
+        only cursors handed out here for a directory page (else ``InvalidCursor``), and they
+        name no generation. A cursor is a position in the whole directory, so it goes on with
+        any query; send the same one to page through its members.
+        """
+        ...
+
     def drop(self, generation: int) -> int:
         """Delete every summary of a generation that is not live (else ``ValueError``); how
         many there were."""
@@ -153,13 +182,62 @@ def _list_pk(status: str, generation: int) -> str:
     return f"{_prefix(generation)}members#{status}"
 
 
+def _name_pk(generation: int) -> str:
+    return f"{_prefix(generation)}directory"
+
+
 def _item(summary: MemberSummary, generation: int) -> dict[str, Any]:
+    """The stored item: every write (projector, rebuild) goes through here, so every item of
+    every generation is in both indexes."""
     return {
         **_key(summary.member_id, generation),
         "list_pk": _list_pk(summary.status, generation),
         "list_sk": _list_position(summary),
+        "name_pk": _name_pk(generation),
+        "name_sk": position_of(entry_of(summary)),
+        "search": search_text(summary),
         **summary.model_dump(mode="json"),
     }
+
+
+def _directory_filter(query: DirectoryQuery) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The query as a FilterExpression with its names and values ("": no filter); the same
+    conditions as ``DirectoryQuery.matches``, on the attributes the index holds.
+
+    Dates are stored as ISO strings (``2026-12-31``), which order as the days they name; a
+    comparison with an absent or NULL attribute is false."""
+    conditions: list[str] = []
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    day = query.day.isoformat()
+    if query.status is not None:
+        names["#status"] = "status"
+        if query.status in ("ended", "terminating"):
+            names["#ends"] = "ends_on"
+            values |= {":day": day, ":terminating": "terminating"}
+            over = "(#status = :terminating AND #ends < :day)"
+            if query.status == "ended":
+                values[":ended"] = "ended"
+                conditions.append(f"(#status = :ended OR {over})")
+            else:
+                conditions.append("(#status = :terminating AND NOT #ends < :day)")
+        else:
+            values[":status"] = query.status
+            conditions.append("#status = :status")
+    if query.membership_type is not None:
+        names |= {"#type": "membership_type", "#since": "type_since", "#previous": "previous_type"}
+        values |= {":day": day, ":type": query.membership_type, ":string": "S"}
+        before = "(#since > :day AND attribute_type(#previous, :string))"
+        conditions.append(f"((#type = :type AND NOT {before}) OR ({before} AND #previous = :type))")
+    if query.group is not None:
+        names["#groups"] = "groups"
+        values[":group"] = query.group
+        conditions.append("contains(#groups, :group)")
+    for n, word in enumerate(query.words):
+        names["#search"] = "search"
+        values[f":word{n}"] = word
+        conditions.append(f"contains(#search, :word{n})")
+    return " AND ".join(conditions), names, values
 
 
 class DynamoDBMemberViews:
@@ -292,6 +370,70 @@ class DynamoDBMemberViews:
         page = found[:limit]
         return MemberPage(page, _cursor(page[-1]) if len(found) > limit else None)
 
+    def directory(
+        self,
+        query: DirectoryQuery,
+        limit: int = 100,
+        after: str | None = None,
+        generation: int | None = None,
+    ) -> DirectoryPage:
+        _check_limit(limit)
+        served = self._resolve(generation)
+        condition, names, values = _directory_filter(query)
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": NAME_INDEX,
+            "KeyConditionExpression": "name_pk = :p",
+            "ExpressionAttributeValues": to_attribute_values({":p": _name_pk(served), **values}),
+        }
+        if condition:
+            request |= {"FilterExpression": condition, "ExpressionAttributeNames": names}
+        if after is not None:
+            position = named.position(after)
+            request["ExclusiveStartKey"] = to_attribute_values(
+                {
+                    **_key(named.member_id_at(position), served),
+                    "name_pk": _name_pk(served),
+                    "name_sk": position,
+                }
+            )
+        # One entry more than the page tells whether a next page exists (see ``by_status``).
+        # ``Limit`` caps the entries a Query reads, before the filter. The first reads a page's
+        # worth: an unfiltered page is 1 Query. The next reads what the filter's hit rate so
+        # far suggests will give the rest, and any after it at least twice as many as the one
+        # before; once a Query found nothing, up to 1 MB (DynamoDB's cap) each. So however rare the
+        # matches, a page takes a few Queries more than the index's size in MB (``make
+        # bench`` reports the counts at 5,000 members).
+        found: list[DirectoryEntry] = []
+        read = matched = requests = 0
+        cap: int | None = limit + 1
+        while len(found) <= limit:
+            if cap is None:
+                request.pop("Limit", None)
+            else:
+                request["Limit"] = cap
+            response = self._client.query(**request)
+            requests += 1
+            items = response["Items"]
+            read += response.get("ScannedCount", len(items))
+            matched += len(items)
+            missing = limit + 1 - len(found)
+            found.extend(
+                DirectoryEntry.model_validate(from_attribute_values(i)) for i in items[:missing]
+            )
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            missing = limit + 1 - len(found)
+            if cap is None or not items:
+                cap = None
+            else:
+                hit_rate = math.ceil(1.25 * missing * read / matched)
+                cap = hit_rate if requests == 1 else max(hit_rate, 2 * cap)
+        page = found[:limit]
+        next_cursor = named.cursor(page[-1]) if len(found) > limit else None
+        return DirectoryPage(page, next_cursor, requests)
+
     def drop(self, generation: int) -> int:
         _check_not_live(self._generations.read(), generation)
         # A Scan, not the index: it also finds items the index has not caught up with.
@@ -388,6 +530,32 @@ class InMemoryMemberViews:
             ]
         page = ordered[:limit]
         return MemberPage(page, _cursor(page[-1]) if len(ordered) > limit else None)
+
+    def directory(
+        self,
+        query: DirectoryQuery,
+        limit: int = 100,
+        after: str | None = None,
+        generation: int | None = None,
+    ) -> DirectoryPage:
+        _check_limit(limit)
+        stored = self.stored(self._resolve(generation))
+        with self._lock:
+            summaries = list(stored.values())
+        entries = sorted(
+            (
+                (position_of(entry), entry)
+                for summary in summaries
+                if query.matches(entry := entry_of(summary), search_text(summary))
+            ),
+            key=lambda listed: listed[0],  # str order is UTF-8 byte order, as DynamoDB's
+        )
+        if after is not None:
+            start = named.position(after)
+            entries = [listed for listed in entries if listed[0] > start]
+        page = [entry for _, entry in entries[:limit]]
+        next_cursor = named.cursor(page[-1]) if len(entries) > limit else None
+        return DirectoryPage(page, next_cursor, requests=1)
 
     def drop(self, generation: int) -> int:
         _check_not_live(self._generations.read(), generation)

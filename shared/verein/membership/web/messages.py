@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from verein.membership.web.dashboard_messages import DASHBOARD
+from verein.membership.web.directory_messages import DIRECTORY
+from verein.membership.web.lifecycle_messages import LIFECYCLE
 from verein.web.i18n import COMMON, Catalogue
 
 MESSAGES = COMMON.merged(
@@ -181,10 +184,6 @@ MESSAGES = COMMON.merged(
                 "en": "There is no application or member for this link.",
             },
             "control.summary": {"de": "Übersicht", "en": "Summary"},
-            "control.catching_up": {
-                "de": "Die Übersicht wird gerade aktualisiert; der Verlauf unten ist vollständig.",
-                "en": "The summary is being updated; the history below is complete.",
-            },
             "control.language": {"de": "Sprache", "en": "Language"},
             "control.language.de": {"de": "Deutsch", "en": "German"},
             "control.language.en": {"de": "Englisch", "en": "English"},
@@ -267,4 +266,4 @@ MESSAGES = COMMON.merged(
             },
         }
     )
-)
+).merged(LIFECYCLE.merged(DIRECTORY).merged(DASHBOARD))

@@ -49,7 +49,12 @@ def public_links(language: Language) -> list[Link]:
             MESSAGES.translate("link.apply", language),
             f"/membership/apply?lang={language}",
             MESSAGES.translate("link.apply.description", language),
-        )
+        ),
+        Link(
+            MESSAGES.translate("link.notice", language),
+            f"/membership/notice?lang={language}",
+            MESSAGES.translate("link.notice.description", language),
+        ),
     ]
 
 

@@ -9,17 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from verein.eventstore import RecordedEvent
+from verein.eventstore import DomainEvent, RecordedEvent
 from verein.membership.domain_events import (
     ApplicationRejected,
     ApplicationWithdrawn,
+    ContactDetailsChanged,
+    JoinedWorkingGroup,
+    LeftWorkingGroup,
+    MemberExcluded,
     MemberNoteAdded,
     MembershipApplied,
     MembershipApproved,
+    MembershipEnded,
+    MembershipTypeChanged,
+    NoticeGiven,
+    NoticeWithdrawn,
 )
 from verein.membership.web.messages import MESSAGES
+from verein.staff_app.pages import local_date
 from verein.staff_app.sessions import SessionStore
 from verein.web.i18n import Language
 
@@ -46,6 +55,8 @@ def timeline(
     def who(actor: str) -> str:
         if actor == "public":
             return MESSAGES.translate("control.actor.public", language)
+        if actor == "system:schedule":
+            return MESSAGES.translate("control.actor.schedule", language)
         if actor.startswith("staff:"):
             known = staff.get(actor.removeprefix("staff:"))
             return known.email if known else MESSAGES.translate("control.actor.staff", language)
@@ -71,4 +82,41 @@ def _entry(recorded: RecordedEvent, who: str, language: Language) -> TimelineEnt
         return TimelineEntry(at, who, text("rejected"), payload.reason)
     if isinstance(payload, ApplicationWithdrawn):
         return TimelineEntry(at, who, text("withdrawn"), payload.reason)
+    return _lifecycle_entry(payload, at, who, language)
+
+
+def _lifecycle_entry(  # noqa: PLR0911 - a case per domain event
+    payload: DomainEvent, at: datetime, who: str, language: Language
+) -> TimelineEntry:
+    def text(key: str, **values: str) -> str:
+        return MESSAGES.translate(f"control.event.{key}", language, **values)
+
+    def day(value: date) -> str:
+        return local_date(value, language)
+
+    match payload:
+        case NoticeGiven():
+            key = "notice_by_member" if payload.by_member else "notice"
+            return TimelineEntry(at, who, text(key, day=day(payload.ends_on)), payload.reason)
+        case NoticeWithdrawn():
+            return TimelineEntry(at, who, text("notice_withdrawn"), payload.reason)
+        case MemberExcluded():
+            return TimelineEntry(at, who, text("excluded"), payload.reason)
+        case MembershipEnded():
+            return TimelineEntry(at, who, text("ended", day=day(payload.ended_on)))
+        case ContactDetailsChanged():
+            fields = ", ".join(
+                MESSAGES.translate(f"control.changed.{name}", language)
+                for name in payload.model_dump(exclude_none=True)
+            )
+            return TimelineEntry(at, who, text("contact_changed"), fields)
+        case MembershipTypeChanged():
+            return TimelineEntry(
+                at,
+                who,
+                text("type_changed", type=payload.membership_type, day=day(payload.effective)),
+            )
+        case JoinedWorkingGroup() | LeftWorkingGroup():
+            key = "joined" if isinstance(payload, JoinedWorkingGroup) else "left"
+            return TimelineEntry(at, who, text(key), payload.group_id)
     return TimelineEntry(at, who, payload.event_type)  # a domain event this page does not know yet

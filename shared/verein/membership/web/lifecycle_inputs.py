@@ -1,0 +1,120 @@
+"""What staff send to change a membership after the application: notice, exclusion, contact
+details, the type. The same models check the JSON API's bodies and the staff pages' forms."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from verein.membership.commands import ChangeContactDetails
+from verein.membership.domain_events import ContactPerson
+from verein.web.inputs import EmailAddress, MultiLineText, SingleLineText, WebInput
+
+Name = SingleLineText
+"""A person's or company's name."""
+_PHONE = r"^\+?[0-9 ()/\-]{3,40}$"
+_POSTAL_CODE = r"^[0-9A-Za-z \-]{3,10}$"
+TYPE_CODE = r"^[a-z][a-z0-9-]{0,39}$"
+
+
+class NoticeRequest(WebInput):
+    effective: date | None = None
+    """The membership's last day; default: the term end the notice period allows."""
+    reason: MultiLineText | None = Field(default=None, max_length=2000)
+
+    @field_validator("reason", "effective", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class ReasonRequest(WebInput):
+    """An exclusion: the reason is required (the member is told)."""
+
+    reason: MultiLineText = Field(min_length=1, max_length=2000)
+
+
+class OptionalReasonRequest(WebInput):
+    """Taking a notice back: a note on why, if any."""
+
+    reason: MultiLineText | None = Field(default=None, max_length=2000)
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class ContactPersonInput(WebInput):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    name: Name = Field(min_length=1, max_length=200)
+    role: SingleLineText | None = Field(default=None, max_length=100)
+    email: EmailAddress | None = Field(default=None, max_length=254)
+    phone: SingleLineText | None = Field(default=None, pattern=_PHONE)
+
+    @field_validator("role", "email", "phone", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class ContactChangeRequest(WebInput):
+    """``PATCH /staff/members/{id}``: the fields sent change; an empty string clears an
+    optional one; ``contacts`` replaces the list. Unknown fields are refused (a typo must not
+    look like a change that did nothing)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    applicant_name: Name | None = Field(default=None, min_length=1, max_length=200)
+    organisation: SingleLineText | None = Field(default=None, max_length=200)
+    email: EmailAddress | None = Field(default=None, max_length=254)
+    street: SingleLineText | None = Field(default=None, max_length=200)
+    postal_code: SingleLineText | None = Field(default=None, max_length=10)
+    city: SingleLineText | None = Field(default=None, max_length=100)
+    phone: SingleLineText | None = Field(default=None, max_length=40)
+    contacts: list[ContactPersonInput] | None = Field(default=None, max_length=10)
+
+    @field_validator("postal_code")
+    @classmethod
+    def _postal_code(cls, value: str | None) -> str | None:
+        return _matching(value, _POSTAL_CODE, "postal_code_invalid")
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return _matching(value, _PHONE, "phone_invalid")
+
+    @model_validator(mode="after")
+    def _something(self) -> ContactChangeRequest:
+        if not self.model_fields_set:
+            raise ValueError("nothing to change")
+        return self
+
+    def to_command(self) -> ChangeContactDetails:
+        contacts = None
+        if self.contacts is not None:
+            contacts = tuple(ContactPerson(**c.model_dump()) for c in self.contacts)
+        values = self.model_dump(exclude={"contacts"}, exclude_unset=True)
+        return ChangeContactDetails(**values, contacts=contacts)
+
+
+class TypeChangeRequest(WebInput):
+    membership_type: str = Field(pattern=TYPE_CODE)
+    """A code of the fee schedule in force on ``effective``."""
+    effective: date | None = None
+    """From when; default: today."""
+
+    @field_validator("effective", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+def _matching(value: str | None, pattern: str, kind: str) -> str | None:
+    if value and not re.match(pattern, value):
+        raise PydanticCustomError(kind, "not valid")
+    return value
