@@ -198,3 +198,11 @@ def test_as_of_answers_the_member_on_that_day(api):
         refused = api.staff_get(f"/staff/members/{member_id}?as_of={bad}")
         assert refused.status == 422, bad
         assert refused.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("effective", [0, 1798675200, "2027-1-1", "31.12.2027", ["2027-12-31"]])
+def test_a_day_is_only_ever_yyyy_mm_dd(api, effective):
+    member_id = _member(api)
+    refused = _post(api, f"/staff/members/{member_id}/terminate", {"effective": effective})
+    assert refused.status == 422, refused.text
+    assert _detail(api, member_id)["status"] == "active"

@@ -9,11 +9,20 @@ context, set by the resolver (``verein.web.resolver``) while it handles the requ
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from contextvars import ContextVar
+from datetime import date
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StrictStr,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from verein.kernel.mailbox import InvalidAddress, canonical_address
@@ -58,6 +67,21 @@ def _email(value: str) -> str:
         raise PydanticCustomError("email_invalid", "not a valid e-mail address") from None
 
 
+def _blank_is_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def _iso_date(value: Any) -> Any:
+    """A day only as ``YYYY-MM-DD`` (what a date field of a form sends, and JSON spells): not
+    a number of seconds, nor ``2026-1-5``, which pydantic's lax dates would take."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return value
+    raise PydanticCustomError("date_format", "a day as YYYY-MM-DD")
+
+
+BlankIsNone = BeforeValidator(_blank_is_none)
+"""An optional field left empty (a form sends ``""``) is absent."""
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 SingleLineText = Annotated[StrictStr, AfterValidator(_single_line)]
 MultiLineText = Annotated[StrictStr, AfterValidator(_multi_line)]
 EmailAddress = Annotated[StrictStr, AfterValidator(_email)]

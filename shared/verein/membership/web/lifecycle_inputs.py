@@ -4,14 +4,21 @@ details, the type. The same models check the JSON API's bodies and the staff pag
 from __future__ import annotations
 
 import re
-from datetime import date
+from typing import Annotated
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from verein.membership.commands import ChangeContactDetails
 from verein.membership.domain_events import ContactPerson
-from verein.web.inputs import EmailAddress, MultiLineText, SingleLineText, WebInput
+from verein.web.inputs import (
+    BlankIsNone,
+    EmailAddress,
+    IsoDate,
+    MultiLineText,
+    SingleLineText,
+    WebInput,
+)
 
 Name = SingleLineText
 """A person's or company's name."""
@@ -21,14 +28,9 @@ TYPE_CODE = r"^[a-z][a-z0-9-]{0,39}$"
 
 
 class NoticeRequest(WebInput):
-    effective: date | None = None
+    effective: Annotated[IsoDate | None, BlankIsNone] = None
     """The membership's last day; default: the term end the notice period allows."""
-    reason: MultiLineText | None = Field(default=None, max_length=2000)
-
-    @field_validator("reason", "effective", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if value == "" else value
+    reason: Annotated[MultiLineText | None, BlankIsNone] = Field(default=None, max_length=2000)
 
 
 class ReasonRequest(WebInput):
@@ -40,26 +42,16 @@ class ReasonRequest(WebInput):
 class OptionalReasonRequest(WebInput):
     """Taking a notice back: a note on why, if any."""
 
-    reason: MultiLineText | None = Field(default=None, max_length=2000)
-
-    @field_validator("reason", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if value == "" else value
+    reason: Annotated[MultiLineText | None, BlankIsNone] = Field(default=None, max_length=2000)
 
 
 class ContactPersonInput(WebInput):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     name: Name = Field(min_length=1, max_length=200)
-    role: SingleLineText | None = Field(default=None, max_length=100)
-    email: EmailAddress | None = Field(default=None, max_length=254)
-    phone: SingleLineText | None = Field(default=None, pattern=_PHONE)
-
-    @field_validator("role", "email", "phone", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if value == "" else value
+    role: Annotated[SingleLineText | None, BlankIsNone] = Field(default=None, max_length=100)
+    email: Annotated[EmailAddress | None, BlankIsNone] = Field(default=None, max_length=254)
+    phone: Annotated[SingleLineText | None, BlankIsNone] = Field(default=None, pattern=_PHONE)
 
 
 class ContactChangeRequest(WebInput):
@@ -105,13 +97,8 @@ class ContactChangeRequest(WebInput):
 class TypeChangeRequest(WebInput):
     membership_type: str = Field(pattern=TYPE_CODE)
     """A code of the fee schedule in force on ``effective``."""
-    effective: date | None = None
+    effective: Annotated[IsoDate | None, BlankIsNone] = None
     """From when; default: today."""
-
-    @field_validator("effective", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if value == "" else value
 
 
 def _matching(value: str | None, pattern: str, kind: str) -> str | None:
