@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from verein.kernel.clock import month_day
+
+if TYPE_CHECKING:
+    from verein.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,11 @@ class NoticePolicy:
     @classmethod
     def of(cls, deadline: str, term_end: str) -> NoticePolicy:
         return cls(month_day(deadline), month_day(term_end))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> NoticePolicy:
+        """The template's ``NoticeDeadline`` and ``TermEnd`` (checked at cold start)."""
+        return cls.of(settings.notice_deadline, settings.term_end)
 
     def last_day(self, given_on: date) -> date:
         """The last day of membership for a notice given on ``given_on``."""

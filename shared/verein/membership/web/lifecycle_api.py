@@ -70,11 +70,6 @@ def _responses(what: str) -> dict[int, Any]:
     return {200: ok, **DECISION_ERRORS}
 
 
-def notice_policy(ports: MembershipPorts) -> NoticePolicy:
-    settings = ports.settings
-    return NoticePolicy.of(settings.notice_deadline, settings.term_end)
-
-
 @router.post(
     "/staff/members/<member_id>/terminate",
     summary="Record the member's notice: a member until `effective` (the last day; default: "
@@ -87,14 +82,14 @@ def terminate(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[Any]:
     ports, day = _ports(), today()
-    ends_on = request.effective or notice_policy(ports).last_day(day)
+    ends_on = request.effective or NoticePolicy.from_settings(ports.settings).last_day(day)
     done = lifecycle.give_notice(
         ports.event_store,
         ports.keyed_hash,
         member_id,
         staff_context(router),
         today=day,
-        policy=notice_policy(ports),
+        policy=NoticePolicy.from_settings(ports.settings),
         ends_on=ends_on,
         reason=request.reason,
         idempotency_key=idempotency_key,

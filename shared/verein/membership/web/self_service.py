@@ -203,7 +203,7 @@ def give_notice(token: Token, button: Annotated[LinkButton, Body()]) -> Response
             member_id,
             context,
             today=today(),
-            policy=NoticePolicy.of(settings.notice_deadline, settings.term_end),
+            policy=NoticePolicy.from_settings(settings),
             by_member=True,
             # One notice per link, however often its button is pressed.
             idempotency_key=f"notice-link:{token}",
@@ -245,7 +245,7 @@ def _link_page(token: str) -> Response[str]:
         ends_on=long_date(
             member.ends_on
             if member and member.ends_on
-            else NoticePolicy.of(settings.notice_deadline, settings.term_end).last_day(today()),
+            else NoticePolicy.from_settings(settings).last_day(today()),
             language,
         ),
         action=f"/membership/notice/{token}",

@@ -60,11 +60,6 @@ def _checked(
         return None, render_member(member_id, values=values, errors=errors)
 
 
-def _policy() -> NoticePolicy:
-    settings = control_ports().settings
-    return NoticePolicy.of(settings.notice_deadline, settings.term_end)
-
-
 @router.post(f"{LIST}/<member_id>/terminate", summary="Record the member's notice (form)")
 def terminate(member_id: MemberId) -> Response[str]:
     fields = {"effective": "effective", "notice_reason": "reason"}
@@ -82,7 +77,7 @@ def terminate(member_id: MemberId) -> Response[str]:
             member_id,
             context,
             today=today(),
-            policy=_policy(),
+            policy=NoticePolicy.from_settings(ports.settings),
             ends_on=request.effective,
             reason=request.reason,
             idempotency_key=key,

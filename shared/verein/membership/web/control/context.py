@@ -52,7 +52,7 @@ def lifecycle_context(
     groups = working_groups(ports.event_store)
     mine = set(summary.groups) if summary else set()
     settings = ports.settings
-    policy = NoticePolicy.of(settings.notice_deadline, settings.term_end)
+    policy = NoticePolicy.from_settings(settings)
     return {
         "type_choices": choices,
         "type_label": type_label(summary.membership_type, choices, language) if summary else "",
